@@ -1,0 +1,113 @@
+// The environment, parsed and validated once with zod. Start-up fails with a message that names
+// each bad variable and says what to set, instead of failing later somewhere deep.
+import { z } from "zod";
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" })
+    .optional()
+    .transform((v) => (v === undefined ? fallback : ["true", "1", "yes"].includes(v)));
+
+const int = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === "") return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: "custom", message: `must be a whole number from ${min} to ${max}, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
+const url = (what: string) =>
+  optionalString.refine((v) => v === undefined || URL.canParse(v), { message: `must be a full URL (${what})` });
+
+export const ZConfig = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: int(3000, 1, 65535),
+  /** Public URL of the app, used for OIDC redirects and the same-origin check. */
+  APP_URL: url("e.g. https://rootwarden.example.com"),
+  DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
+    message: "must be a postgres:// or postgresql:// URL",
+  }),
+  /** Where the embedded Postgres keeps its data when DATABASE_URL is unset. */
+  EMBEDDED_PG_DIR: z.string().default(".data/postgres"),
+  EMBEDDED_PG_PORT: int(54329, 1, 65535),
+
+  AUTH_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {
+    message: "must be at least 32 characters (generate one with: openssl rand -base64 32)",
+  }),
+  OIDC_ISSUER: url("the issuer of your identity provider, e.g. https://example.okta.com"),
+  OIDC_CLIENT_ID: optionalString,
+  OIDC_CLIENT_SECRET: optionalString,
+  OIDC_SCOPES: z.string().default("openid email profile groups"),
+  OIDC_GROUPS_CLAIM: z.string().min(1).default("groups"),
+  OIDC_PROVIDER_NAME: z.string().default("SSO"),
+  /** role:group[|group...] pairs, comma-separated, e.g. admin:platform-admins,approver:sec-approvers */
+  ROLE_GROUPS: z.string().default(""),
+  SESSION_MAX_AGE_HOURS: int(8, 1, 168),
+
+  AWS_REGION: optionalString,
+  /** Optional role to assume first (the management account or the IAM delegated-admin account). */
+  AWS_ROLE_ARN: optionalString.refine((v) => v === undefined || /^arn:aws[\w-]*:iam::\d{12}:role\/.+/.test(v), {
+    message: "must be an IAM role ARN like arn:aws:iam::123456789012:role/RootwardenAdmin",
+  }),
+  AWS_CALL_TIMEOUT_MS: int(10_000, 100, 120_000),
+  AWS_MAX_ATTEMPTS: int(8, 1, 20),
+
+  SCAN_CONCURRENCY: int(64, 1, 512),
+  SCAN_BATCH_SIZE: int(50, 1, 1000),
+  SCAN_INTERVAL_HOURS: int(24, 0, 24 * 30),
+  COMPLIANCE_FRESHNESS_HOURS: int(48, 1, 24 * 90),
+  /** Run a job worker inside the web process (one machine needs nothing else). */
+  WORKER_IN_WEB: bool(true),
+});
+
+export type TConfig = z.infer<typeof ZConfig>;
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}\nSee .env.example for every variable.`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses an environment; throws ConfigError naming every bad variable. */
+export function parseConfig(env: Record<string, string | undefined>): TConfig {
+  const result = ZConfig.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
+  }
+  const config = result.data;
+  const problems = productionProblems(config);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+// Production must never run with a guessable session secret, cleartext cookies or no real IdP.
+function productionProblems(config: TConfig): string[] {
+  if (config.NODE_ENV !== "production" || process.env.ROOTWARDEN_ALLOW_INSECURE_DEMO === "1") return [];
+  const problems: string[] = [];
+  if (!config.AUTH_SECRET) problems.push("AUTH_SECRET: required in production (openssl rand -base64 32)");
+  if (!config.APP_URL?.startsWith("https://")) problems.push("APP_URL: must be an https:// URL in production");
+  if (!config.OIDC_ISSUER) problems.push("OIDC_ISSUER: required in production (your identity provider's issuer URL)");
+  if (!config.OIDC_CLIENT_ID) problems.push("OIDC_CLIENT_ID: required in production");
+  if (!config.OIDC_CLIENT_SECRET) problems.push("OIDC_CLIENT_SECRET: required in production");
+  return problems;
+}
+
+let cached: TConfig | undefined;
+
+/** The process's configuration, parsed on first use. */
+export function getConfig(): TConfig {
+  cached ??= parseConfig(process.env);
+  return cached;
+}
