@@ -21,9 +21,9 @@ function databaseUrlOrThrow(): string {
 
 /** Lazily created so importing a module never opens a connection. */
 export const prisma: PrismaClient = new Proxy({} as PrismaClient, {
-  get(_target, prop, receiver) {
-    globalForPrisma.rootwardenPrisma ??= createPrismaClient(databaseUrlOrThrow());
-    const value = Reflect.get(globalForPrisma.rootwardenPrisma, prop, receiver);
-    return typeof value === "function" ? value.bind(globalForPrisma.rootwardenPrisma) : value;
+  get(_target, prop) {
+    const client = (globalForPrisma.rootwardenPrisma ??= createPrismaClient(databaseUrlOrThrow()));
+    const value: unknown = Reflect.get(client, prop);
+    return typeof value === "function" ? value.bind(client) : value;
   },
 });
