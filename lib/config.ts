@@ -69,6 +69,8 @@ export const ZConfig = z.object({
   COMPLIANCE_FRESHNESS_HOURS: int(48, 1, 24 * 90),
   /** Run a job worker inside the web process (one machine needs nothing else). */
   WORKER_IN_WEB: bool(true),
+  /** Set by `npm run demo` only: a production build served over plain http on 127.0.0.1. */
+  DEMO_MODE: bool(false),
 });
 
 export type TConfig = z.infer<typeof ZConfig>;
@@ -94,10 +96,10 @@ export function parseConfig(env: Record<string, string | undefined>): TConfig {
 
 // Production must never run with a guessable session secret, cleartext cookies or no real IdP.
 function productionProblems(config: TConfig): string[] {
-  if (config.NODE_ENV !== "production" || process.env.ROOTWARDEN_ALLOW_INSECURE_DEMO === "1") return [];
+  if (config.NODE_ENV !== "production") return [];
   const problems: string[] = [];
   if (!config.AUTH_SECRET) problems.push("AUTH_SECRET: required in production (openssl rand -base64 32)");
-  if (!config.APP_URL?.startsWith("https://")) problems.push("APP_URL: must be an https:// URL in production");
+  if (!config.APP_URL?.startsWith("https://") && !config.DEMO_MODE) problems.push("APP_URL: must be an https:// URL in production");
   if (!config.OIDC_ISSUER) problems.push("OIDC_ISSUER: required in production (your identity provider's issuer URL)");
   if (!config.OIDC_CLIENT_ID) problems.push("OIDC_CLIENT_ID: required in production");
   if (!config.OIDC_CLIENT_SECRET) problems.push("OIDC_CLIENT_SECRET: required in production");

@@ -1,0 +1,42 @@
+"use client";
+// Primary navigation of the signed-in UI; marks the current section for sighted and screen-reader users.
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import type { TNavItem } from "./nav-items";
+
+export function DashboardNav({ items }: { items: TNavItem[] }) {
+  const pathname = usePathname();
+  return (
+    <nav aria-label="Main" className="flex items-center gap-1 overflow-x-auto">
+      {items.map((item) => {
+        if (!item.available) {
+          return (
+            <span
+              key={item.href}
+              aria-disabled="true"
+              title={`${item.label} is not available yet`}
+              className="cursor-not-allowed rounded px-2.5 py-1.5 text-slate-400"
+            >
+              {item.label}
+            </span>
+          );
+        }
+        const current = pathname === item.href || pathname.startsWith(`${item.href}/`);
+        return (
+          <Link
+            key={item.href}
+            href={item.href}
+            aria-current={current ? "page" : undefined}
+            className={
+              current
+                ? "rounded bg-slate-900 px-2.5 py-1.5 font-medium text-white"
+                : "rounded px-2.5 py-1.5 text-slate-700 hover:bg-slate-200"
+            }
+          >
+            {item.label}
+          </Link>
+        );
+      })}
+    </nav>
+  );
+}
