@@ -1,0 +1,66 @@
+// sts:AssumeRoot for one member account and one task policy. The temporary root credentials exist
+// only inside withRootSession: they are never returned, stored, logged or put into an error.
+import type { IAMClient } from "@aws-sdk/client-iam";
+import { AssumeRootCommand } from "@aws-sdk/client-sts";
+import type { TAwsContext } from "./context";
+import { AwsCallError, redactSecrets, toAwsCallError } from "./errors";
+
+export const TASK_POLICIES = {
+  IAMAuditRootUserCredentials: "arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials",
+  IAMCreateRootUserPassword: "arn:aws:iam::aws:policy/root-task/IAMCreateRootUserPassword",
+  IAMDeleteRootUserCredentials: "arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials",
+  S3UnlockBucketPolicy: "arn:aws:iam::aws:policy/root-task/S3UnlockBucketPolicy",
+  SQSUnlockQueuePolicy: "arn:aws:iam::aws:policy/root-task/SQSUnlockQueuePolicy",
+} as const;
+export type TTaskPolicy = keyof typeof TASK_POLICIES;
+
+/** AssumeRoot accepts 0..900 seconds (default 900); more fails. */
+export const MAX_ROOT_SESSION_SECONDS = 900;
+
+export type TRootSession = {
+  /** IAM client signed with the root session; valid only until the callback returns. */
+  iam: IAMClient;
+  /**
+   * Every secret of this session, for redacting error text built inside the callback
+   * (toAwsCallError(err, op, session.secrets)). Never put it anywhere else.
+   */
+  secrets: readonly string[];
+};
+
+export async function withRootSession<T>(
+  aws: TAwsContext,
+  options: { accountId: string; taskPolicy: TTaskPolicy; durationSeconds: number; signal?: AbortSignal },
+  fn: (session: TRootSession) => Promise<T>,
+): Promise<T> {
+  if (!/^\d{12}$/.test(options.accountId)) {
+    throw new AwsCallError("InvalidInput", "The target must be a 12-digit AWS account id.", "sts:AssumeRoot");
+  }
+  const durationSeconds = Math.min(MAX_ROOT_SESSION_SECONDS, Math.max(0, Math.ceil(options.durationSeconds)));
+  let credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
+  try {
+    const out = await aws.sts.send(
+      new AssumeRootCommand({
+        TargetPrincipal: options.accountId,
+        TaskPolicyArn: { arn: TASK_POLICIES[options.taskPolicy] },
+        DurationSeconds: durationSeconds,
+      }),
+      { abortSignal: options.signal },
+    );
+    const c = out.Credentials;
+    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) {
+      throw new AwsCallError("InvalidResponse", "AssumeRoot returned no usable credentials.", "sts:AssumeRoot");
+    }
+    credentials = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
+  } catch (err) {
+    throw toAwsCallError(err, "sts:AssumeRoot");
+  }
+  const secrets = [credentials.accessKeyId, credentials.secretAccessKey, credentials.sessionToken];
+  const iam = aws.createSessionIamClient(credentials);
+  try {
+    return await fn({ iam, secrets });
+  } catch (err) {
+    // Whatever escapes is rebuilt from code + redacted message; the original (and its cause chain) stays here.
+    if (err instanceof AwsCallError) throw new AwsCallError(err.code, redactSecrets(err.message, secrets), err.operation);
+    throw toAwsCallError(err, "root session", secrets);
+  }
+}

@@ -1,0 +1,108 @@
+// Org sync: walks AWS Organizations and stores the organization (with its root-access features),
+// every OU (parent, full path) and every account. Accounts that left are marked, never deleted.
+import { prisma as defaultDb } from "@/lib/db/client";
+import type { PrismaClient } from "@/lib/db/generated/client";
+import { getAwsContext, type TAwsContext } from "@/lib/aws/context";
+import { readOrgFeatures, type TOrgFeatures } from "@/lib/aws/read-org-features";
+import { walkOrganization, type TOrgWalk } from "@/lib/aws/walk-organization";
+import { notScannableReason } from "./compliance";
+
+export type TSyncResult = { organizationId: string; ous: number; accounts: number; leftOrg: number; problems: string[] };
+
+export async function syncOrganization(options: { db?: PrismaClient; aws?: TAwsContext } = {}): Promise<TSyncResult> {
+  const db = options.db ?? defaultDb;
+  const aws = options.aws ?? getAwsContext();
+  const walk = await walkOrganization(aws);
+  const features = await readOrgFeatures(aws);
+  return storeOrganization(db, walk, features, new Date());
+}
+
+const CHUNK = 2000;
+
+/** Writes one walk in bulk (a few statements per 2,000 rows, not one per row). */
+export async function storeOrganization(
+  db: PrismaClient,
+  walk: TOrgWalk,
+  features: TOrgFeatures,
+  now: Date,
+): Promise<TSyncResult> {
+  const org = walk.organization;
+  const orgFields = {
+    arn: org.arn,
+    featureSet: org.featureSet,
+    managementAccountId: org.managementAccountId,
+    trustedAccessIam: features.trustedAccessIam,
+    rootCredentialsManagement: features.rootCredentialsManagement,
+    rootSessions: features.rootSessions,
+    delegatedAdminAccountId: features.delegatedAdminAccountId,
+    featuresCheckedAt: now,
+    lastSyncedAt: now,
+  };
+  const ouById = new Map(walk.ous.map((o) => [o.id, o]));
+  // Parents first, so a reader never sees a child whose parent row is missing.
+  const ous = [...walk.ous].sort((a, b) => a.depth - b.depth);
+
+  const leftOrg = await db.$transaction(
+    async (tx) => {
+      await tx.organization.upsert({ where: { id: org.id }, create: { id: org.id, ...orgFields }, update: orgFields });
+
+      for (let i = 0; i < ous.length; i += CHUNK) {
+        const c = ous.slice(i, i + CHUNK);
+        await tx.$executeRaw`
+          INSERT INTO "Ou" ("id", "organizationId", "parentId", "name", "arn", "isRoot", "path", "idPath", "depth", "removedAt", "syncedAt")
+          SELECT t.id, ${org.id}, t.parent, t.name, t.arn, t.is_root, t.path, t.id_path, t.depth, NULL, ${now}::timestamptz
+          FROM unnest(${c.map((o) => o.id)}::text[], ${c.map((o) => o.parentId)}::text[], ${c.map((o) => o.name)}::text[],
+                      ${c.map((o) => o.arn)}::text[], ${c.map((o) => o.isRoot)}::boolean[], ${c.map((o) => o.path)}::text[],
+                      ${c.map((o) => o.idPath)}::text[], ${c.map((o) => o.depth)}::int[])
+               AS t(id, parent, name, arn, is_root, path, id_path, depth)
+          ON CONFLICT ("id") DO UPDATE SET
+            "organizationId" = EXCLUDED."organizationId", "parentId" = EXCLUDED."parentId", "name" = EXCLUDED."name",
+            "arn" = EXCLUDED."arn", "isRoot" = EXCLUDED."isRoot", "path" = EXCLUDED."path", "idPath" = EXCLUDED."idPath",
+            "depth" = EXCLUDED."depth", "removedAt" = NULL, "syncedAt" = EXCLUDED."syncedAt"`;
+      }
+      await tx.$executeRaw`
+        UPDATE "Ou" SET "removedAt" = ${now}::timestamptz
+        WHERE "organizationId" = ${org.id} AND "removedAt" IS NULL AND "syncedAt" < ${now}::timestamptz`;
+
+      for (let i = 0; i < walk.accounts.length; i += CHUNK) {
+        const c = walk.accounts.slice(i, i + CHUNK);
+        const rows = c.map((a) => {
+          const isManagement = a.id === org.managementAccountId;
+          return { ...a, isManagement, reason: notScannableReason({ state: a.state, isManagement }) };
+        });
+        await tx.$executeRaw`
+          INSERT INTO "Account" ("id", "organizationId", "ouId", "ouIdPath", "name", "email", "arn", "state", "joinedMethod",
+                                 "joinedAt", "isManagement", "leftOrgAt", "syncedAt", "status", "statusReason", "failingRules")
+          SELECT t.id, ${org.id}, t.ou_id, t.ou_id_path, t.name, t.email, t.arn, t.state, t.joined_method, t.joined_at,
+                 t.is_management, NULL, ${now}::timestamptz,
+                 CASE WHEN t.reason IS NULL THEN 'UNKNOWN' ELSE 'NOT_APPLICABLE' END, t.reason, '{}'
+          FROM unnest(${rows.map((a) => a.id)}::text[], ${rows.map((a) => a.parentId)}::text[],
+                      ${rows.map((a) => ouById.get(a.parentId)?.idPath ?? null)}::text[], ${rows.map((a) => a.name)}::text[],
+                      ${rows.map((a) => a.email)}::text[], ${rows.map((a) => a.arn)}::text[], ${rows.map((a) => a.state)}::text[],
+                      ${rows.map((a) => a.joinedMethod)}::text[], ${rows.map((a) => a.joinedAt?.toISOString() ?? null)}::timestamptz[],
+                      ${rows.map((a) => a.isManagement)}::boolean[], ${rows.map((a) => a.reason)}::text[])
+               AS t(id, ou_id, ou_id_path, name, email, arn, state, joined_method, joined_at, is_management, reason)
+          ON CONFLICT ("id") DO UPDATE SET
+            "organizationId" = EXCLUDED."organizationId", "ouId" = EXCLUDED."ouId", "ouIdPath" = EXCLUDED."ouIdPath",
+            "name" = EXCLUDED."name", "email" = EXCLUDED."email", "arn" = EXCLUDED."arn", "state" = EXCLUDED."state",
+            "joinedMethod" = EXCLUDED."joinedMethod", "joinedAt" = EXCLUDED."joinedAt", "isManagement" = EXCLUDED."isManagement",
+            "leftOrgAt" = NULL, "syncedAt" = EXCLUDED."syncedAt",
+            -- Not scannable now: say why. Scannable again after being not scannable: unknown until scanned.
+            -- Otherwise the status derived from the latest snapshot stays.
+            "status" = CASE WHEN EXCLUDED."statusReason" IS NOT NULL THEN 'NOT_APPLICABLE'
+                            WHEN "Account"."status" = 'NOT_APPLICABLE' THEN 'UNKNOWN' ELSE "Account"."status" END,
+            "statusReason" = CASE WHEN EXCLUDED."statusReason" IS NOT NULL THEN EXCLUDED."statusReason"
+                                  WHEN "Account"."status" = 'NOT_APPLICABLE' THEN 'Not scanned since it became scannable.'
+                                  ELSE "Account"."statusReason" END,
+            "failingRules" = CASE WHEN EXCLUDED."statusReason" IS NOT NULL OR "Account"."status" = 'NOT_APPLICABLE'
+                                  THEN '{}' ELSE "Account"."failingRules" END`;
+      }
+      return tx.$executeRaw`
+        UPDATE "Account" SET "leftOrgAt" = ${now}::timestamptz
+        WHERE "organizationId" = ${org.id} AND "leftOrgAt" IS NULL AND "syncedAt" < ${now}::timestamptz`;
+    },
+    { timeout: 120_000, maxWait: 30_000 },
+  );
+
+  return { organizationId: org.id, ous: walk.ous.length, accounts: walk.accounts.length, leftOrg, problems: features.problems };
+}
