@@ -1,0 +1,145 @@
+// Scans as the UI shows them: one scan's progress (done/total, rate, ETA) and the scans relevant to
+// what a page shows (org; OU = org scans and scans of that OU or an ancestor; account = scans including it).
+import { z } from "zod";
+import { assertPermission, type TActor } from "@/lib/auth/actor";
+import { prisma } from "@/lib/db/client";
+import { Prisma, type PrismaClient } from "@/lib/db/generated/client";
+import { AppError } from "@/lib/errors";
+import { resolveOrganizationId, ZAccountId, ZOuId } from "@/lib/inventory/list-accounts";
+
+export const ACTIVE_SCAN_STATUSES = ["QUEUED", "RUNNING"] as const;
+
+export type TScanView = {
+  id: string;
+  status: string;
+  scopeType: string;
+  scopeOuId: string | null;
+  scopeLabel: string;
+  trigger: string;
+  total: number;
+  done: number;
+  failed: number;
+  skipped: number;
+  error: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  /** Accounts finished (done + failed + skipped) per second since the scan started. */
+  ratePerSecond: number | null;
+  etaSeconds: number | null;
+};
+
+export const ZScanId = z.string().uuid({ message: "scan id must be a UUID" });
+
+export const ZListScansQuery = z
+  .object({
+    active: z
+      .enum(["1", "0", "true", "false"], { message: "must be 1 or 0" })
+      .optional()
+      .transform((v) => v === "1" || v === "true"),
+    scope: z.enum(["org", "ou", "account"], { message: "must be org, ou or account" }).optional(),
+    ouId: ZOuId.optional(),
+    accountId: ZAccountId.optional(),
+    limit: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined || v === "") return 20;
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1 || n > 100) {
+          ctx.addIssue({ code: "custom", message: `must be a whole number from 1 to 100, got "${v}"` });
+          return z.NEVER;
+        }
+        return n;
+      }),
+  })
+  .superRefine((q, ctx) => {
+    if (q.scope === "ou" && !q.ouId) ctx.addIssue({ code: "custom", path: ["ouId"], message: "is required when scope=ou" });
+    if (q.scope === "account" && !q.accountId) {
+      ctx.addIssue({ code: "custom", path: ["accountId"], message: "is required when scope=account" });
+    }
+  });
+export type TListScansQuery = z.output<typeof ZListScansQuery>;
+
+export async function listScans(options: {
+  actor: TActor | null | undefined;
+  query: TListScansQuery;
+  db?: PrismaClient;
+  now?: Date;
+}): Promise<TScanView[]> {
+  assertPermission(options.actor, "accounts.read");
+  const db = options.db ?? prisma;
+  const { query } = options;
+  const organizationId = await resolveOrganizationId(db);
+  if (!organizationId) return [];
+
+  const where: Prisma.Sql[] = [Prisma.sql`sc."organizationId" = ${organizationId}`];
+  if (query.active) where.push(Prisma.sql`sc."status" IN ('QUEUED', 'RUNNING')`);
+  if (query.scope === "org") where.push(Prisma.sql`sc."scopeType" = 'ORG'`);
+  if (query.scope === "ou" && query.ouId) {
+    // Org scans and scans of this OU or an ancestor cover everything under the selected OU.
+    where.push(Prisma.sql`(sc."scopeType" = 'ORG' OR (sc."scopeType" = 'OU' AND EXISTS (
+      SELECT 1 FROM "Ou" target JOIN "Ou" scoped ON scoped."id" = sc."scopeOuId"
+      WHERE target."id" = ${query.ouId} AND starts_with(target."idPath", scoped."idPath"))))`);
+  }
+  if (query.scope === "account" && query.accountId) {
+    // A queued scan may not have listed its accounts yet, so also match by scope.
+    where.push(Prisma.sql`(sc."scopeType" = 'ORG'
+      OR EXISTS (SELECT 1 FROM "ScanAccount" sa WHERE sa."scanId" = sc."id" AND sa."accountId" = ${query.accountId})
+      OR (sc."scopeType" = 'OU' AND EXISTS (
+        SELECT 1 FROM "Account" acc JOIN "Ou" scoped ON scoped."id" = sc."scopeOuId"
+        WHERE acc."id" = ${query.accountId} AND starts_with(acc."ouIdPath", scoped."idPath"))))`);
+  }
+  const rows = await db.$queryRaw<TScanRow[]>`
+    SELECT sc."id", sc."status", sc."scopeType", sc."scopeOuId", sc."scopeLabel", sc."trigger", sc."total",
+           sc."done", sc."failed", sc."skipped", sc."error", sc."createdAt", sc."startedAt", sc."finishedAt"
+    FROM "Scan" sc
+    WHERE ${Prisma.join(where, " AND ")}
+    ORDER BY sc."createdAt" DESC
+    LIMIT ${query.limit}`;
+  const now = options.now ?? new Date();
+  return rows.map((r) => toScanView(r, now));
+}
+
+export async function getScan(options: {
+  actor: TActor | null | undefined;
+  scanId: string;
+  db?: PrismaClient;
+  now?: Date;
+}): Promise<TScanView> {
+  assertPermission(options.actor, "accounts.read");
+  const db = options.db ?? prisma;
+  const scan = await db.scan.findUnique({ where: { id: options.scanId } });
+  if (!scan) throw new AppError("NOT_FOUND", `Scan ${options.scanId} does not exist.`);
+  return toScanView(scan, options.now ?? new Date());
+}
+
+type TScanRow = Omit<TScanView, "ratePerSecond" | "etaSeconds">;
+
+export function toScanView(r: TScanRow, now: Date): TScanView {
+  const finished = r.done + r.failed + r.skipped;
+  const end = r.finishedAt ?? now;
+  const seconds = r.startedAt ? Math.max(0.001, (end.getTime() - r.startedAt.getTime()) / 1000) : null;
+  const ratePerSecond = seconds !== null && finished > 0 ? Math.round((finished / seconds) * 10) / 10 : null;
+  const remaining = Math.max(0, r.total - finished);
+  const active = (ACTIVE_SCAN_STATUSES as readonly string[]).includes(r.status);
+  const etaSeconds = active && ratePerSecond ? Math.ceil(remaining / ratePerSecond) : active ? null : 0;
+  return {
+    id: r.id,
+    status: r.status,
+    scopeType: r.scopeType,
+    scopeOuId: r.scopeOuId,
+    scopeLabel: r.scopeLabel,
+    trigger: r.trigger,
+    total: r.total,
+    done: r.done,
+    failed: r.failed,
+    skipped: r.skipped,
+    error: r.error,
+    createdAt: r.createdAt,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    ratePerSecond,
+    etaSeconds,
+  };
+}
