@@ -24,7 +24,7 @@ export type TScanView = {
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
-  /** Accounts finished (done + failed + skipped) per second since the scan started. */
+  /** Accounts finished per second since the scan started. */
   ratePerSecond: number | null;
   etaSeconds: number | null;
 };
@@ -117,7 +117,8 @@ export async function getScan(options: {
 type TScanRow = Omit<TScanView, "ratePerSecond" | "etaSeconds">;
 
 export function toScanView(r: TScanRow, now: Date): TScanView {
-  const finished = r.done + r.failed + r.skipped;
+  // startScan's contract: `done` counts every finished account (scanned, failed or skipped).
+  const finished = r.done;
   const end = r.finishedAt ?? now;
   const seconds = r.startedAt ? Math.max(0.001, (end.getTime() - r.startedAt.getTime()) / 1000) : null;
   const ratePerSecond = seconds !== null && finished > 0 ? Math.round((finished / seconds) * 10) / 10 : null;
