@@ -1,0 +1,165 @@
+// Settings (admin): who has which role now, the group-to-role mapping in force, the permission
+// catalogue, and the sign-in configuration (never secrets).
+import type { Metadata } from "next";
+import type { ReactNode } from "react";
+import { listUsers } from "@/lib/auth/list-users";
+import { requirePagePermission } from "@/lib/auth/page";
+import { PERMISSIONS, PERMISSION_NAMES } from "@/lib/auth/permissions";
+import { formatRoleGroups, parseRoleGroups } from "@/lib/auth/role-mapping";
+import { ROLES, ROLE_DESCRIPTIONS, type TRole } from "@/lib/auth/roles";
+import { getConfig } from "@/lib/config";
+
+export const metadata: Metadata = { title: "Settings" };
+export const dynamic = "force-dynamic";
+
+export default async function SettingsPage() {
+  const actor = await requirePagePermission("settings.read");
+  const config = getConfig();
+  const mapping = parseRoleGroups(config.ROLE_GROUPS);
+  const users = await listUsers({ actor });
+
+  return (
+    <div className="space-y-8">
+      <h1 className="text-xl font-semibold tracking-tight">Settings</h1>
+
+      <Section id="users" title={`Users (${users.length})`} note="Roles as of each user's last sign-in. IdP group changes apply at the next sign-in.">
+        <table className="w-full text-left" data-testid="users-table">
+          <thead className="text-xs uppercase text-slate-500">
+            <tr>
+              <th className="px-3 py-2 font-medium">User</th>
+              <th className="px-3 py-2 font-medium">Roles</th>
+              <th className="px-3 py-2 font-medium">IdP groups</th>
+              <th className="px-3 py-2 font-medium">Last sign-in</th>
+            </tr>
+          </thead>
+          <tbody>
+            {users.map((u) => (
+              <tr key={u.id} className="border-t border-slate-100 align-top">
+                <td className="px-3 py-2">
+                  <div className="font-medium">{u.name ?? u.email ?? u.subject}</div>
+                  <div className="text-xs text-slate-500">{u.email ?? u.subject}</div>
+                </td>
+                <td className="px-3 py-2">{u.roles.length > 0 ? <RoleList roles={u.roles} /> : <em className="text-slate-500">no role</em>}</td>
+                <td className="px-3 py-2 text-xs text-slate-600">{u.groups.length > 0 ? u.groups.join(", ") : "—"}</td>
+                <td className="px-3 py-2 whitespace-nowrap text-slate-600">{formatTime(u.lastLoginAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Section>
+
+      <Section id="role-groups" title="Role mapping" note={`From ROLE_GROUPS. Groups are read from the "${config.OIDC_GROUPS_CLAIM}" claim and matched exactly.`}>
+        <table className="w-full text-left">
+          <thead className="text-xs uppercase text-slate-500">
+            <tr>
+              <th className="px-3 py-2 font-medium">Role</th>
+              <th className="px-3 py-2 font-medium">What it is for</th>
+              <th className="px-3 py-2 font-medium">IdP groups</th>
+            </tr>
+          </thead>
+          <tbody>
+            {ROLES.map((role) => (
+              <tr key={role} className="border-t border-slate-100 align-top">
+                <td className="px-3 py-2 font-medium">{role}</td>
+                <td className="px-3 py-2 text-slate-600">{ROLE_DESCRIPTIONS[role]}</td>
+                <td className="px-3 py-2">
+                  {mapping[role].length > 0 ? mapping[role].map((g) => <code key={g} className="mr-2">{g}</code>) : <em className="text-amber-700">no group: nobody holds this role</em>}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <p className="px-3 py-2 text-xs text-slate-500">
+          In force: <code>ROLE_GROUPS={formatRoleGroups(mapping) || "(empty)"}</code>
+        </p>
+      </Section>
+
+      <Section id="permissions" title="Permissions" note="The one catalogue every check and every button reads.">
+        <table className="w-full text-left" data-testid="permissions-table">
+          <thead className="text-xs uppercase text-slate-500">
+            <tr>
+              <th className="px-3 py-2 font-medium">Permission</th>
+              <th className="px-3 py-2 font-medium">Allows</th>
+              {ROLES.map((role) => (
+                <th key={role} className="px-2 py-2 text-center font-medium">
+                  {role}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {PERMISSION_NAMES.map((name) => {
+              const holders: readonly TRole[] = PERMISSIONS[name].roles;
+              return (
+                <tr key={name} className="border-t border-slate-100 align-top">
+                  <td className="px-3 py-2">
+                    <code>{name}</code>
+                  </td>
+                  <td className="px-3 py-2 text-slate-600">{PERMISSIONS[name].description}</td>
+                  {ROLES.map((role) => (
+                    <td key={role} className="px-2 py-2 text-center" aria-label={holders.includes(role) ? `${role} holds ${name}` : `${role} does not hold ${name}`}>
+                      {holders.includes(role) ? "✓" : ""}
+                    </td>
+                  ))}
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </Section>
+
+      <Section id="sign-in" title="Sign-in">
+        <dl className="grid grid-cols-[max-content_1fr] gap-x-6 gap-y-1 px-3 py-2">
+          <dt className="text-slate-500">Identity provider</dt>
+          <dd>
+            {config.OIDC_PROVIDER_NAME} · <code>{config.OIDC_ISSUER ?? "not configured"}</code>
+          </dd>
+          <dt className="text-slate-500">Client id</dt>
+          <dd>
+            <code>{config.OIDC_CLIENT_ID ?? "—"}</code>
+          </dd>
+          <dt className="text-slate-500">Scopes</dt>
+          <dd>
+            <code>{config.OIDC_SCOPES}</code>
+          </dd>
+          <dt className="text-slate-500">Groups claim</dt>
+          <dd>
+            <code>{config.OIDC_GROUPS_CLAIM}</code>
+          </dd>
+          <dt className="text-slate-500">Session length</dt>
+          <dd>{config.SESSION_MAX_AGE_HOURS} h from sign-in</dd>
+        </dl>
+      </Section>
+    </div>
+  );
+}
+
+function Section({ id, title, note, children }: { id: string; title: string; note?: string; children: ReactNode }) {
+  return (
+    <section aria-labelledby={id} className="rounded-md border border-slate-200 bg-white">
+      <div className="border-b border-slate-200 px-3 py-2">
+        <h2 id={id} className="font-semibold">
+          {title}
+        </h2>
+        {note ? <p className="text-xs text-slate-500">{note}</p> : null}
+      </div>
+      <div className="overflow-x-auto">{children}</div>
+    </section>
+  );
+}
+
+function RoleList({ roles }: { roles: readonly TRole[] }) {
+  return (
+    <span className="flex flex-wrap gap-1">
+      {roles.map((r) => (
+        <span key={r} className="rounded bg-slate-100 px-1.5 py-0.5 text-xs font-medium text-slate-700">
+          {r}
+        </span>
+      ))}
+    </span>
+  );
+}
+
+function formatTime(iso: string | null): string {
+  return iso ? `${iso.slice(0, 16).replace("T", " ")} UTC` : "never";
+}

@@ -1,0 +1,117 @@
+// The one wrapper every API route handler goes through: session -> same-origin check for writes ->
+// permission -> handler, with AppError/zod errors mapped to JSON responses a person can read.
+import { ZodError, type z } from "zod";
+import { getConfig, type TConfig } from "@/lib/config";
+import { AppError, isAppError } from "@/lib/errors";
+import { assertPermission, type TActor } from "./actor";
+import type { TPermission } from "./permissions";
+import { checkSameOrigin, isMutatingMethod } from "./same-origin";
+import { actorFromRequest } from "./session";
+
+/** Any signed-in user, even one without roles (e.g. GET /api/me); everything else names a permission. */
+export const SIGNED_IN = "signed-in" as const;
+export type TRouteRequirement = TPermission | typeof SIGNED_IN;
+
+export type TRouteParams = Record<string, string | string[] | undefined>;
+export type TRouteContext = { params?: Promise<TRouteParams> };
+export type THandlerContext = { actor: TActor; params: TRouteParams };
+export type TRouteHandler = (req: Request, ctx: THandlerContext) => Promise<Response>;
+
+export type TErrorBody = { error: { code: string; message: string; details?: Record<string, unknown> } };
+
+const MAX_JSON_BYTES = 1_000_000;
+
+/**
+ * Wraps a route handler. 401 without a session, 403 for a cross-origin write, 403 naming the
+ * permission when the actor lacks it; AppError -> its status, ZodError -> 400, anything else -> 500.
+ * Route params are passed through unparsed: parse them with zod in the handler like any input.
+ */
+export function withPermission(
+  requirement: TRouteRequirement,
+  handler: TRouteHandler,
+  deps: { config?: () => TConfig } = {},
+): (req: Request, ctx?: TRouteContext) => Promise<Response> {
+  const config = deps.config ?? getConfig;
+  return async (req, ctx) => {
+    try {
+      const cfg = config();
+      const actor = await actorFromRequest(req, cfg);
+      if (!actor) throw new AppError("UNAUTHENTICATED", "You are not signed in. Sign in with SSO and try again.");
+      if (isMutatingMethod(req.method)) {
+        const origin = checkSameOrigin(req, cfg.APP_URL);
+        if (!origin.ok) throw new AppError("FORBIDDEN", origin.reason, { reason: "cross-origin" });
+      }
+      if (requirement !== SIGNED_IN) assertPermission(actor, requirement);
+      const params = (await ctx?.params) ?? {};
+      const res = await handler(req, { actor, params });
+      // Responses carry per-user data: never let a shared cache keep them.
+      if (!res.headers.has("Cache-Control")) {
+        try {
+          res.headers.set("Cache-Control", "no-store");
+        } catch {
+          // Immutable headers (e.g. Response.redirect): nothing user-specific to protect.
+        }
+      }
+      return res;
+    } catch (err) {
+      return errorResponse(err);
+    }
+  };
+}
+
+/** Reads a JSON body and parses it with the schema: 415 when it is not JSON, 400 when invalid. */
+export async function parseJsonBody<S extends z.ZodType>(req: Request, schema: S): Promise<z.output<S>> {
+  const type = req.headers.get("content-type") ?? "";
+  const mediaType = type.split(";")[0].trim().toLowerCase();
+  if (mediaType !== "application/json" && !mediaType.endsWith("+json")) {
+    throw new AppError(
+      "UNSUPPORTED_MEDIA_TYPE",
+      `Send the body as JSON with the header Content-Type: application/json${type ? ` (got "${type}")` : ""}.`,
+    );
+  }
+  const text = await req.text();
+  if (text.length > MAX_JSON_BYTES) {
+    throw new AppError("BAD_REQUEST", `The body is larger than ${MAX_JSON_BYTES} bytes.`);
+  }
+  if (text.trim() === "") throw new AppError("BAD_REQUEST", "The request needs a JSON body.");
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new AppError("BAD_REQUEST", "The body is not valid JSON.");
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw zodToAppError(parsed.error);
+  return parsed.data;
+}
+
+/** Parses query-string or route params with a schema; 400 naming each bad field. */
+export function parseInput<S extends z.ZodType>(value: unknown, schema: S): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw zodToAppError(parsed.error);
+  return parsed.data;
+}
+
+export function jsonError(code: AppError["code"], message: string, details?: Record<string, unknown>): Response {
+  return errorResponse(new AppError(code, message, details));
+}
+
+/** Maps any thrown value to a JSON error response; unexpected errors are logged, never echoed. */
+export function errorResponse(err: unknown): Response {
+  const appError = isAppError(err) ? err : err instanceof ZodError ? zodToAppError(err) : null;
+  if (!appError) {
+    console.error("Unhandled error in route handler:", err instanceof Error ? `${err.name}: ${err.message}` : err);
+    const body: TErrorBody = { error: { code: "INTERNAL", message: "Something went wrong on the server. Try again; if it persists, check the server logs." } };
+    return Response.json(body, { status: 500, headers: { "Cache-Control": "no-store" } });
+  }
+  const body: TErrorBody = {
+    error: { code: appError.code, message: appError.message, ...(appError.details ? { details: appError.details } : {}) },
+  };
+  return Response.json(body, { status: appError.status, headers: { "Cache-Control": "no-store" } });
+}
+
+export function zodToAppError(error: ZodError): AppError {
+  const issues = error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }));
+  const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
+  return new AppError("BAD_REQUEST", `Invalid request: ${summary}`, { issues });
+}

@@ -1,0 +1,120 @@
+// The session cookie: a JWT encrypted by next-auth with AUTH_SECRET. Route handlers and pages read
+// it here (from a Request or from next/headers cookies) and turn it into an actor.
+import { decode, encode } from "next-auth/jwt";
+import { z } from "zod";
+import type { TConfig } from "@/lib/config";
+import type { TActor } from "./actor";
+import { isRole, type TRole } from "./roles";
+
+const SESSION_COOKIE = "next-auth.session-token";
+
+// Used only when AUTH_SECRET is unset outside production (config refuses production without it).
+const DEVELOPMENT_SECRET = "rootwarden-development-only-secret-never-use-in-production";
+
+type TAuthConfig = Pick<TConfig, "NODE_ENV" | "APP_URL" | "AUTH_SECRET" | "SESSION_MAX_AGE_HOURS">;
+
+export function isSecureDeployment(config: Pick<TConfig, "APP_URL">): boolean {
+  return config.APP_URL?.startsWith("https://") ?? false;
+}
+
+/** next-auth's cookie name: browsers only accept the __Secure- prefix on HTTPS. */
+export function sessionCookieName(config: Pick<TConfig, "APP_URL">): string {
+  return isSecureDeployment(config) ? `__Secure-${SESSION_COOKIE}` : SESSION_COOKIE;
+}
+
+export function authSecret(config: Pick<TConfig, "NODE_ENV" | "AUTH_SECRET">): string {
+  if (config.AUTH_SECRET) return config.AUTH_SECRET;
+  if (config.NODE_ENV === "production" && process.env.ROOTWARDEN_ALLOW_INSECURE_DEMO !== "1") {
+    throw new Error("AUTH_SECRET is not set: set it to a random value of 32+ characters (openssl rand -base64 32).");
+  }
+  return DEVELOPMENT_SECRET;
+}
+
+export function sessionMaxAgeSeconds(config: Pick<TConfig, "SESSION_MAX_AGE_HOURS">): number {
+  return config.SESSION_MAX_AGE_HOURS * 3600;
+}
+
+/** The claims Rootwarden keeps in the session JWT (next-auth adds iat/exp/jti). */
+export const ZSessionClaims = z.object({
+  sub: z.string().min(1),
+  uid: z.string().min(1),
+  email: z.string().nullable().default(null),
+  name: z.string().nullable().default(null),
+  // Unknown role names (e.g. from an older release) are dropped rather than trusted.
+  roles: z.array(z.string()).transform((roles) => roles.filter((r): r is TRole => isRole(r))),
+  /** Seconds since epoch of the SSO sign-in; bounds the session's total life (see actorFromToken). */
+  signedInAt: z.number().int().positive(),
+});
+export type TSessionClaims = z.infer<typeof ZSessionClaims>;
+
+/**
+ * An actor from decoded JWT claims, or null when the claims are not ours or the session is older
+ * than SESSION_MAX_AGE_HOURS since sign-in (next-auth renews exp on activity; this bound does not move).
+ */
+export function actorFromClaims(claims: unknown, config: TAuthConfig, nowSeconds = Date.now() / 1000): TActor | null {
+  const parsed = ZSessionClaims.safeParse(claims);
+  if (!parsed.success) return null;
+  const c = parsed.data;
+  if (nowSeconds - c.signedInAt > sessionMaxAgeSeconds(config)) return null;
+  return { userId: c.uid, subject: c.sub, email: c.email, name: c.name, roles: c.roles };
+}
+
+type TCookie = { name: string; value: string };
+
+/** Reassembles next-auth's cookie, which it splits into name.0, name.1, ... when it exceeds 4 KB. */
+export function sessionTokenFromCookies(cookies: readonly TCookie[], config: Pick<TConfig, "APP_URL">): string | null {
+  const name = sessionCookieName(config);
+  const whole = cookies.find((c) => c.name === name);
+  if (whole) return whole.value;
+  const chunks = cookies
+    .map((c) => ({ c, m: c.name.startsWith(`${name}.`) ? /^\d+$/.exec(c.name.slice(name.length + 1)) : null }))
+    .filter((x): x is { c: TCookie; m: RegExpExecArray } => x.m !== null)
+    .sort((a, b) => Number(a.m[0]) - Number(b.m[0]));
+  return chunks.length > 0 ? chunks.map((x) => x.c.value).join("") : null;
+}
+
+export async function actorFromCookies(cookies: readonly TCookie[], config: TAuthConfig): Promise<TActor | null> {
+  const token = sessionTokenFromCookies(cookies, config);
+  if (!token) return null;
+  try {
+    const claims = await decode({ token, secret: authSecret(config) });
+    return actorFromClaims(claims, config);
+  } catch {
+    // Tampered, expired or signed with another secret: the same as no session.
+    return null;
+  }
+}
+
+/** The actor of a route handler's request, from its Cookie header. */
+export async function actorFromRequest(req: Request, config: TAuthConfig): Promise<TActor | null> {
+  return actorFromCookies(parseCookieHeader(req.headers.get("cookie")), config);
+}
+
+/** A session cookie exactly as next-auth would set it (for tests and scripts that act as a user). */
+export async function encodeSessionCookie(
+  claims: TSessionClaims,
+  config: TAuthConfig,
+): Promise<{ name: string; value: string; header: string }> {
+  const value = await encode({ token: claims, secret: authSecret(config), maxAge: sessionMaxAgeSeconds(config) });
+  const name = sessionCookieName(config);
+  return { name, value, header: `${name}=${value}` };
+}
+
+export function parseCookieHeader(header: string | null): TCookie[] {
+  if (!header) return [];
+  const cookies: TCookie[] = [];
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq < 0) continue;
+    const name = part.slice(0, eq).trim();
+    let value = part.slice(eq + 1).trim();
+    if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    try {
+      value = decodeURIComponent(value);
+    } catch {
+      continue;
+    }
+    if (name) cookies.push({ name, value });
+  }
+  return cookies;
+}
