@@ -158,7 +158,7 @@ export async function seedOrganization(db: PrismaClient): Promise<void> {
       data: { ...ou, organizationId: ORG_ID, arn: `arn:aws:organizations::111111111111:ou/${ORG_ID}/${ou.id}`, syncedAt: NOW },
     });
   }
-  const idPathOf = new Map(ous.map((o) => [o.id, o.idPath]));
+  const idPathOf = new Map<string, string>(ous.map((o) => [o.id, o.idPath]));
   for (const a of ACCOUNTS) {
     await db.account.create({
       data: {

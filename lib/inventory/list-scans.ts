@@ -29,7 +29,7 @@ export type TScanView = {
   etaSeconds: number | null;
 };
 
-export const ZScanId = z.string().uuid({ message: "scan id must be a UUID" });
+export const ZScanId = z.uuid({ message: "must be a scan id (a UUID)" });
 
 export const ZListScansQuery = z
   .object({
