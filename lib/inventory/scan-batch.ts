@@ -1,0 +1,182 @@
+// Runs one batch job of a scan: audits each still-PENDING account (bounded by the process-wide
+// limiter) and records results in chunks. Safe to run twice: only PENDING -> DONE/FAILED counts.
+import { randomUUID } from "node:crypto";
+import type { PrismaClient } from "@/lib/db/generated/client";
+import { auditRootCredentials, type TRootCredentialAudit } from "@/lib/aws/audit-root-credentials";
+import type { TAwsContext } from "@/lib/aws/context";
+import { AwsCallError, toAwsCallError } from "@/lib/aws/errors";
+import type { TLimiter } from "@/lib/aws/limit";
+import { evaluateAccount } from "./compliance";
+
+export type TScanResult =
+  | { accountId: string; takenAt: Date; ok: true; audit: TRootCredentialAudit }
+  | { accountId: string; takenAt: Date; ok: false; errorCode: string; errorMessage: string };
+
+export type TScanBatchContext = {
+  db: PrismaClient;
+  aws: TAwsContext;
+  /** Shared by every batch in this process: SCAN_CONCURRENCY audits in flight at most. */
+  limit: TLimiter;
+  /** Aborted when the worker is stopped abruptly: no further audits start and nothing more is written. */
+  signal?: AbortSignal;
+  /** Answers from a short-lived cache so cancelling stops a scan within a second or two. */
+  isCancelled: (scanId: string) => Promise<boolean>;
+};
+
+/** Results are written in chunks: one transaction per chunk instead of several round trips per account. */
+const FLUSH_SIZE = 25;
+
+export async function runScanBatch(ctx: TScanBatchContext, job: { scanId: string; accountIds: string[] }): Promise<void> {
+  const { db } = ctx;
+  const scan = await db.scan.findUnique({ where: { id: job.scanId }, select: { status: true, organizationId: true } });
+  if (!scan || !["QUEUED", "RUNNING"].includes(scan.status)) return;
+  await db.scan.updateMany({ where: { id: job.scanId, status: "QUEUED" }, data: { status: "RUNNING", startedAt: new Date() } });
+
+  const pending = await db.scanAccount.findMany({
+    where: { scanId: job.scanId, accountId: { in: job.accountIds }, status: "PENDING" },
+    select: { accountId: true },
+  });
+
+  let buffer: TScanResult[] = [];
+  let writing: Promise<void> = Promise.resolve();
+  const flush = () => {
+    const chunk = buffer;
+    buffer = [];
+    // Chained so chunks of one batch never race each other; a failure surfaces at the final await.
+    writing = writing.then(() => (chunk.length > 0 ? recordResults(db, job.scanId, scan.organizationId, chunk, ctx.signal) : undefined));
+    return writing;
+  };
+
+  await Promise.all(
+    pending.map(({ accountId }) =>
+      ctx.limit(async () => {
+        if (ctx.signal?.aborted || (await ctx.isCancelled(job.scanId))) return;
+        const result = await scanOneAccount(ctx.aws, accountId, ctx.signal);
+        if (ctx.signal?.aborted) return;
+        buffer.push(result);
+        if (buffer.length >= FLUSH_SIZE) await flush();
+      }),
+    ),
+  );
+  await flush();
+  await finishScanIfDone(db, job.scanId);
+}
+
+/** One account audit; never throws: a failure becomes a result with a safe code and message. */
+export async function scanOneAccount(aws: TAwsContext, accountId: string, signal?: AbortSignal): Promise<TScanResult> {
+  try {
+    const audit = await auditRootCredentials(aws, accountId, { signal });
+    return { accountId, takenAt: new Date(), ok: true, audit };
+  } catch (err) {
+    const safe = err instanceof AwsCallError ? err : toAwsCallError(err, "audit");
+    return { accountId, takenAt: new Date(), ok: false, errorCode: safe.code, errorMessage: safe.message };
+  }
+}
+
+/**
+ * Records a chunk in one transaction: PENDING -> DONE/FAILED (guarded, so a retried batch or a cancel
+ * in between wins), snapshots for exactly the rows that moved, the accounts' denormalized status, and
+ * the scan counters from those same rows.
+ */
+export async function recordResults(
+  db: PrismaClient,
+  scanId: string,
+  organizationId: string,
+  results: TScanResult[],
+  signal?: AbortSignal,
+): Promise<void> {
+  const rows = results.map((r) => {
+    const snapshotId = randomUUID();
+    if (!r.ok) {
+      return { r, snapshotId, status: "ERROR", failingRules: [] as string[], scanStatus: "FAILED", reason: r.errorMessage };
+    }
+    const evaluation = evaluateAccount(r.audit);
+    return { r, snapshotId, status: evaluation.status, failingRules: evaluation.failingRules as string[], scanStatus: "DONE", reason: null };
+  });
+  await db.$transaction(
+    async (tx) => {
+      if (signal?.aborted) throw new Error("Worker stopped; results not recorded.");
+      const moved = await tx.$queryRaw<{ accountId: string }[]>`
+        UPDATE "ScanAccount" sa
+        SET "status" = t.status, "snapshotId" = t.sid::uuid, "reason" = t.reason, "finishedAt" = t.at
+        FROM unnest(${rows.map((x) => x.r.accountId)}::text[], ${rows.map((x) => x.scanStatus)}::text[],
+                    ${rows.map((x) => x.snapshotId)}::text[], ${rows.map((x) => x.reason)}::text[],
+                    ${rows.map((x) => x.r.takenAt.toISOString())}::timestamptz[]) AS t(aid, status, sid, reason, at)
+        WHERE sa."scanId" = ${scanId}::uuid AND sa."accountId" = t.aid AND sa."status" = 'PENDING'
+        RETURNING sa."accountId"`;
+      if (moved.length === 0) return;
+      const movedIds = new Set(moved.map((m) => m.accountId));
+      const kept = rows.filter((x) => movedIds.has(x.r.accountId));
+
+      await tx.credentialSnapshot.createMany({
+        data: kept.map(({ r, snapshotId, status, failingRules }) =>
+          r.ok
+            ? {
+                id: snapshotId,
+                accountId: r.accountId,
+                organizationId,
+                scanId,
+                takenAt: r.takenAt,
+                passwordPresent: r.audit.passwordPresent,
+                passwordCreatedAt: r.audit.passwordCreatedAt ? new Date(r.audit.passwordCreatedAt) : null,
+                accessKeys: r.audit.accessKeys,
+                signingCertificates: r.audit.signingCertificates,
+                mfaDevices: r.audit.mfaDevices,
+                summary: r.audit.summary,
+                status,
+                failingRules,
+              }
+            : {
+                id: snapshotId,
+                accountId: r.accountId,
+                organizationId,
+                scanId,
+                takenAt: r.takenAt,
+                status,
+                errorCode: r.errorCode,
+                errorMessage: r.errorMessage,
+              },
+        ),
+      });
+
+      // Only a newer snapshot replaces the account's latest (two scans can overlap).
+      await tx.$executeRaw`
+        UPDATE "Account" a
+        SET "status" = t.status, "failingRules" = string_to_array(t.rules, ','), "statusReason" = t.reason,
+            "lastScannedAt" = t.at, "latestSnapshotId" = t.sid::uuid
+        FROM unnest(${kept.map((x) => x.r.accountId)}::text[], ${kept.map((x) => x.status)}::text[],
+                    ${kept.map((x) => x.failingRules.join(","))}::text[], ${kept.map((x) => x.reason)}::text[],
+                    ${kept.map((x) => x.r.takenAt.toISOString())}::timestamptz[], ${kept.map((x) => x.snapshotId)}::text[])
+             AS t(aid, status, rules, reason, at, sid)
+        WHERE a."id" = t.aid AND (a."lastScannedAt" IS NULL OR a."lastScannedAt" <= t.at)`;
+
+      const failed = kept.filter((x) => !x.r.ok).length;
+      await tx.$executeRaw`
+        UPDATE "Scan" SET "done" = "done" + ${kept.length}, "failed" = "failed" + ${failed} WHERE "id" = ${scanId}::uuid`;
+    },
+    { timeout: 60_000, maxWait: 60_000 },
+  );
+}
+
+/** Closes the scan once no account is PENDING; whoever commits the last results closes it. */
+export async function finishScanIfDone(db: PrismaClient, scanId: string): Promise<boolean> {
+  const n = await db.$executeRaw`
+    UPDATE "Scan" SET "status" = 'SUCCEEDED', "finishedAt" = now()
+    WHERE "id" = ${scanId}::uuid AND "status" IN ('QUEUED', 'RUNNING')
+      AND NOT EXISTS (SELECT 1 FROM "ScanAccount" WHERE "scanId" = ${scanId}::uuid AND "status" = 'PENDING')`;
+  return n > 0;
+}
+
+/** A batch that failed on its last attempt: its remaining accounts are FAILED with the reason. */
+export async function failRemainingAccounts(db: PrismaClient, scanId: string, accountIds: string[], reason: string): Promise<void> {
+  const scan = await db.scan.findUnique({ where: { id: scanId }, select: { organizationId: true } });
+  if (!scan) return;
+  const now = new Date();
+  await recordResults(
+    db,
+    scanId,
+    scan.organizationId,
+    accountIds.map((accountId) => ({ accountId, takenAt: now, ok: false, errorCode: "BatchFailed", errorMessage: reason })),
+  );
+  await finishScanIfDone(db, scanId);
+}

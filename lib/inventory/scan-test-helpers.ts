@@ -1,0 +1,67 @@
+// Shared set-up for the inventory integration tests: the AWS simulator (in-process, real SDK over
+// HTTP), a fresh migrated database, and small waits. Imported by *.test.ts files only.
+import { startAwsSim, type AwsSim, type AwsSimOptions } from "@/sim/aws/server";
+import type { SimAccount } from "@/sim/aws/state";
+import { createAwsContext, type TAwsContext } from "@/lib/aws/context";
+import { createTestDatabase, type TTestDatabase } from "@/lib/db/test-db";
+import type { PrismaClient } from "@/lib/db/generated/client";
+import { evaluateAccount, notScannableReason, type TComplianceStatus } from "./compliance";
+
+export type TInventoryFixture = { sim: AwsSim; db: TTestDatabase; aws: TAwsContext; close: () => Promise<void> };
+
+export async function startInventoryFixture(simOptions: AwsSimOptions = {}, endpoint?: (sim: AwsSim) => string): Promise<TInventoryFixture> {
+  const sim = await startAwsSim({ accounts: 40, seed: 7, ...simOptions });
+  const db = await createTestDatabase();
+  const aws = createAwsContext({
+    endpoint: endpoint ? endpoint(sim) : sim.endpoint,
+    region: sim.region,
+    credentials: { accessKeyId: sim.accessKeyId, secretAccessKey: sim.secretAccessKey },
+    timeoutMs: 5_000,
+    maxAttempts: 6,
+  });
+  return {
+    sim,
+    db,
+    aws,
+    close: async () => {
+      aws.destroy();
+      await db.drop();
+      await sim.close();
+    },
+  };
+}
+
+/** What the account's status must be, from the simulator's ground truth. */
+export function expectedStatus(sim: AwsSim, account: SimAccount): { status: TComplianceStatus; failingRules: string[] } {
+  const isManagement = account.id === sim.managementAccountId;
+  if (notScannableReason({ state: account.state, isManagement })) return { status: "NOT_APPLICABLE", failingRules: [] };
+  const r = account.root;
+  return evaluateAccount({
+    passwordPresent: r.loginProfile !== null,
+    accessKeys: r.accessKeys,
+    signingCertificates: r.signingCertificates,
+    mfaDevices: r.mfaDevices.filter((d) => d.assigned).map((d) => ({ type: d.kind })),
+  });
+}
+
+export async function waitForScan(db: PrismaClient, scanId: string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const scan = await db.scan.findUniqueOrThrow({ where: { id: scanId } });
+    if (["SUCCEEDED", "FAILED", "CANCELLED"].includes(scan.status)) return scan;
+    if (Date.now() > deadline) throw new Error(`Scan ${scanId} still ${scan.status} (${scan.done}/${scan.total}) after ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+export function sleep(ms: number) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

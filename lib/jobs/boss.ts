@@ -1,0 +1,68 @@
+// pg-boss (the job queue, in Postgres) set-up: queue names and options, and the per-process client
+// used to enqueue jobs from processes that do not run workers (web requests, scripts).
+import PgBoss from "pg-boss";
+
+export const QUEUES = {
+  /** One job = one batch of accounts of one scan. */
+  scanBatch: "inventory-scan-batch",
+  /** Cron tick that starts the scheduled full scan when one is due. */
+  scheduledScan: "inventory-scheduled-scan",
+} as const;
+
+/**
+ * A batch whose worker died is retried once its expiry passes; accounts already finished are not
+ * audited again (their ScanAccount row is no longer PENDING).
+ */
+export const SCAN_BATCH_JOB = { retryLimit: 5, retryDelay: 5, retryBackoff: true, expireInSeconds: 15 * 60 } as const;
+
+export type TScanBatchJob = { scanId: string; accountIds: string[] };
+
+export type TBossOptions = {
+  databaseUrl: string;
+  /** Workers run maintenance (expiry -> retry) and cron; a send-only client does neither. */
+  role: "worker" | "client";
+  poolSize?: number;
+};
+
+export async function createBoss(options: TBossOptions): Promise<PgBoss> {
+  const boss = new PgBoss({
+    connectionString: options.databaseUrl,
+    max: options.poolSize ?? (options.role === "worker" ? 10 : 3),
+    application_name: `rootwarden-${options.role}`,
+    supervise: options.role === "worker",
+    schedule: options.role === "worker",
+    migrate: true,
+    maintenanceIntervalSeconds: 60,
+  });
+  // pg-boss reports background failures as events; an unhandled 'error' event would crash the process.
+  boss.on("error", (err: Error) => console.error(`[jobs] ${err.message}`));
+  await boss.start();
+  await ensureQueues(boss);
+  return boss;
+}
+
+export async function ensureQueues(boss: PgBoss): Promise<void> {
+  await boss.createQueue(QUEUES.scanBatch, { name: QUEUES.scanBatch, ...SCAN_BATCH_JOB });
+  // A tick that cannot run now is worthless later: no retries, short expiry.
+  await boss.createQueue(QUEUES.scheduledScan, { name: QUEUES.scheduledScan, retryLimit: 0, expireInSeconds: 30 * 60 });
+}
+
+const globalForJobs = globalThis as unknown as { rootwardenJobClient?: Promise<PgBoss> };
+
+/** The process's send-only client on DATABASE_URL, started on first use. */
+export function getJobClient(): Promise<PgBoss> {
+  const url = process.env.DATABASE_URL;
+  if (!url) return Promise.reject(new Error("DATABASE_URL is not set; the job queue lives in Postgres."));
+  globalForJobs.rootwardenJobClient ??= createBoss({ databaseUrl: url, role: "client" }).catch((err) => {
+    globalForJobs.rootwardenJobClient = undefined;
+    throw err;
+  });
+  return globalForJobs.rootwardenJobClient;
+}
+
+/** Lets a script exit: closes the send-only client's connections. */
+export async function stopJobClient(): Promise<void> {
+  const client = globalForJobs.rootwardenJobClient;
+  globalForJobs.rootwardenJobClient = undefined;
+  if (client) await (await client).stop({ graceful: false, wait: true, close: true });
+}

@@ -1,0 +1,105 @@
+// A job worker: runs scan batches (bounded by SCAN_CONCURRENCY audits in flight per process) and the
+// scheduled-scan tick. Any number of workers, in any processes, share the same queue in Postgres.
+import type PgBoss from "pg-boss";
+import { prisma as defaultDb } from "@/lib/db/client";
+import type { PrismaClient } from "@/lib/db/generated/client";
+import { getConfig } from "@/lib/config";
+import { getAwsContext, type TAwsContext } from "@/lib/aws/context";
+import { createLimiter } from "@/lib/aws/limit";
+import { failRemainingAccounts, runScanBatch } from "@/lib/inventory/scan-batch";
+import { runScheduledScanIfDue } from "@/lib/inventory/scan-scheduled";
+import { QUEUES, createBoss, type TScanBatchJob } from "./boss";
+
+export type TWorkerOptions = {
+  databaseUrl?: string;
+  db?: PrismaClient;
+  /** Resolved on first use, so a worker without AWS settings still starts (and says why scans fail). */
+  aws?: TAwsContext | (() => TAwsContext);
+  concurrency?: number;
+  batchSize?: number;
+  intervalHours?: number;
+  /** How often the scheduled-scan tick checks whether a full scan is due. */
+  scheduleCron?: string;
+  log?: (line: string) => void;
+};
+
+export type TWorker = { boss: PgBoss; stop: () => Promise<void> };
+
+export async function startWorker(options: TWorkerOptions = {}): Promise<TWorker> {
+  const config = getConfig();
+  const databaseUrl = options.databaseUrl ?? process.env.DATABASE_URL;
+  if (!databaseUrl) throw new Error("DATABASE_URL is not set; the worker needs the Postgres that holds the job queue.");
+  const db = options.db ?? defaultDb;
+  const concurrency = options.concurrency ?? config.SCAN_CONCURRENCY;
+  const batchSize = options.batchSize ?? config.SCAN_BATCH_SIZE;
+  const intervalHours = options.intervalHours ?? config.SCAN_INTERVAL_HOURS;
+  const log = options.log ?? ((line: string) => console.log(`[worker] ${line}`));
+  let aws: TAwsContext | undefined;
+  const getAws = () => {
+    aws ??= typeof options.aws === "function" ? options.aws() : (options.aws ?? getAwsContext());
+    return aws;
+  };
+
+  const boss = await createBoss({ databaseUrl, role: "worker" });
+  const stopping = new AbortController();
+  const limit = createLimiter(concurrency);
+  const isCancelled = cancelledCache(db);
+
+  const onBatch = async ([job]: PgBoss.JobWithMetadata<TScanBatchJob>[]) => {
+    try {
+      await runScanBatch({ db, aws: getAws(), limit, signal: stopping.signal, isCancelled }, job.data);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (!stopping.signal.aborted && job.retryCount >= job.retryLimit) {
+        // Last attempt: record why on each remaining account instead of leaving the scan open forever.
+        await failRemainingAccounts(db, job.data.scanId, job.data.accountIds, `The scan batch failed ${job.retryCount + 1} times: ${message}`);
+        log(`scan ${job.data.scanId}: batch gave up after ${job.retryCount + 1} attempts: ${message}`);
+        return;
+      }
+      log(`scan ${job.data.scanId}: batch attempt ${job.retryCount + 1} failed, will retry: ${message}`);
+      throw err;
+    }
+  };
+  // Enough batches in flight that the limiter always has accounts waiting when one finishes.
+  const pollers = Math.max(2, Math.ceil(concurrency / batchSize) + 1);
+  for (let i = 0; i < pollers; i++) {
+    await boss.work<TScanBatchJob>(QUEUES.scanBatch, { batchSize: 1, pollingIntervalSeconds: 0.5, includeMetadata: true }, onBatch);
+  }
+
+  await boss.work(QUEUES.scheduledScan, { pollingIntervalSeconds: 5 }, async () => {
+    try {
+      const outcome = await runScheduledScanIfDue({ db, aws: getAws(), boss, intervalHours });
+      log(outcome.started ? `scheduled full scan ${outcome.scan.id} started` : `scheduled scan: ${outcome.reason}`);
+    } catch (err) {
+      log(`scheduled scan failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  });
+  if (intervalHours > 0) await boss.schedule(QUEUES.scheduledScan, options.scheduleCron ?? "*/10 * * * *");
+  else await boss.unschedule(QUEUES.scheduledScan);
+
+  log(`started: ${concurrency} audits in flight at most, ${pollers} batch pollers, scheduled scans ${intervalHours > 0 ? `every ${intervalHours} h` : "off"}`);
+  return {
+    boss,
+    stop: async () => {
+      // Graceful: running batches finish (bounded by pg-boss's timeout); then nothing new starts.
+      await boss.stop({ graceful: true, wait: true, timeout: 30_000 });
+      stopping.abort();
+    },
+  };
+}
+
+/** Scan status read at most once a second per scan, so per-account checks cost nothing. */
+function cancelledCache(db: PrismaClient): (scanId: string) => Promise<boolean> {
+  const cache = new Map<string, { at: number; value: Promise<boolean> }>();
+  return (scanId) => {
+    const hit = cache.get(scanId);
+    if (hit && Date.now() - hit.at < 1000) return hit.value;
+    const value = db.scan
+      .findUnique({ where: { id: scanId }, select: { status: true } })
+      .then((s) => !s || !["QUEUED", "RUNNING"].includes(s.status))
+      .catch(() => false);
+    cache.set(scanId, { at: Date.now(), value });
+    if (cache.size > 1000) cache.delete(cache.keys().next().value!);
+    return value;
+  };
+}
