@@ -1,0 +1,86 @@
+// Production refuses to start without what makes sign-in safe (lib/config.ts productionProblems),
+// and the auth layer never falls back to its development secret there.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ConfigError, parseConfig } from "@/lib/config";
+import { authSecret } from "./session";
+
+const GOOD = {
+  NODE_ENV: "production",
+  APP_URL: "https://rootwarden.example.com",
+  AUTH_SECRET: "a-production-secret-of-at-least-32-characters",
+  OIDC_ISSUER: "https://example.okta.com",
+  OIDC_CLIENT_ID: "rootwarden",
+  OIDC_CLIENT_SECRET: "client-secret",
+};
+
+function problemsOf(env: Record<string, string | undefined>): string[] {
+  try {
+    parseConfig(env);
+    return [];
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+}
+
+let savedDemoFlag: string | undefined;
+beforeEach(() => {
+  savedDemoFlag = process.env.ROOTWARDEN_ALLOW_INSECURE_DEMO;
+  delete process.env.ROOTWARDEN_ALLOW_INSECURE_DEMO;
+});
+afterEach(() => {
+  if (savedDemoFlag === undefined) delete process.env.ROOTWARDEN_ALLOW_INSECURE_DEMO;
+  else process.env.ROOTWARDEN_ALLOW_INSECURE_DEMO = savedDemoFlag;
+});
+
+describe("production start-up", () => {
+  it("starts with a secret, an HTTPS app URL and an OIDC issuer with client credentials", () => {
+    expect(problemsOf(GOOD)).toEqual([]);
+  });
+
+  it("refuses without a session secret and says how to make one", () => {
+    expect(problemsOf({ ...GOOD, AUTH_SECRET: undefined })).toEqual([
+      "AUTH_SECRET: required in production (openssl rand -base64 32)",
+    ]);
+  });
+
+  it("refuses a short session secret", () => {
+    expect(problemsOf({ ...GOOD, AUTH_SECRET: "short" }).join("\n")).toMatch(/AUTH_SECRET: must be at least 32 characters/);
+  });
+
+  it("refuses without an OIDC issuer", () => {
+    expect(problemsOf({ ...GOOD, OIDC_ISSUER: undefined })).toEqual([
+      "OIDC_ISSUER: required in production (your identity provider's issuer URL)",
+    ]);
+  });
+
+  it("refuses a plain-HTTP or missing app URL", () => {
+    expect(problemsOf({ ...GOOD, APP_URL: "http://rootwarden.example.com" })).toEqual([
+      "APP_URL: must be an https:// URL in production",
+    ]);
+    expect(problemsOf({ ...GOOD, APP_URL: undefined })).toEqual(["APP_URL: must be an https:// URL in production"]);
+  });
+
+  it("names every problem at once", () => {
+    const problems = problemsOf({ NODE_ENV: "production" });
+    expect(problems.map((p) => p.split(":")[0])).toEqual([
+      "AUTH_SECRET",
+      "APP_URL",
+      "OIDC_ISSUER",
+      "OIDC_CLIENT_ID",
+      "OIDC_CLIENT_SECRET",
+    ]);
+    expect(() => parseConfig({ NODE_ENV: "production" })).toThrow(/See \.env\.example/);
+  });
+
+  it("does not apply in development or tests", () => {
+    expect(problemsOf({ NODE_ENV: "development" })).toEqual([]);
+    expect(problemsOf({ NODE_ENV: "test" })).toEqual([]);
+  });
+
+  it("never hands out the development secret in production", () => {
+    expect(() => authSecret({ NODE_ENV: "production", AUTH_SECRET: undefined })).toThrow(/AUTH_SECRET is not set/);
+    expect(authSecret({ NODE_ENV: "production", AUTH_SECRET: GOOD.AUTH_SECRET })).toBe(GOOD.AUTH_SECRET);
+    expect(authSecret({ NODE_ENV: "development", AUTH_SECRET: undefined }).length).toBeGreaterThanOrEqual(32);
+  });
+});

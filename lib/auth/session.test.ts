@@ -1,0 +1,80 @@
+// The session cookie: round trip through next-auth's encryption, chunked cookies, the absolute
+// session length, and everything that must read as "no session".
+import { encode } from "next-auth/jwt";
+import { describe, expect, it } from "vitest";
+import { actorFromClaims, actorFromRequest, parseCookieHeader, sessionCookieName, sessionTokenFromCookies } from "./session";
+import { TEST_SECRET, sessionCookie, testConfig } from "./test-helpers";
+
+const config = testConfig();
+
+function request(cookie: string | null): Request {
+  return new Request("http://127.0.0.1:3000/api/me", { headers: cookie ? { cookie } : {} });
+}
+
+describe("session cookie", () => {
+  it("reads back the actor from a cookie next-auth would set", async () => {
+    const actor = await actorFromRequest(request(await sessionCookie(["operator", "approver"], config, { sub: "alice" })), config);
+    expect(actor).toEqual({
+      userId: "00000000-0000-4000-8000-000000000001",
+      subject: "alice",
+      email: "alice@example.test",
+      name: "alice",
+      roles: ["operator", "approver"],
+    });
+  });
+
+  it("uses the __Secure- cookie name behind HTTPS and ignores the plain one there", async () => {
+    const secure = testConfig({ APP_URL: "https://rootwarden.example.com" });
+    expect(sessionCookieName(secure)).toBe("__Secure-next-auth.session-token");
+    expect(sessionCookieName(config)).toBe("next-auth.session-token");
+    const plain = await sessionCookie(["admin"], config);
+    expect(await actorFromRequest(request(plain), secure)).toBeNull();
+    expect(await actorFromRequest(request(await sessionCookie(["admin"], secure)), secure)).not.toBeNull();
+  });
+
+  it("treats missing, tampered and foreign-secret cookies as no session", async () => {
+    expect(await actorFromRequest(request(null), config)).toBeNull();
+    const good = await sessionCookie(["admin"], config);
+    expect(await actorFromRequest(request(`${good.slice(0, -4)}AAAA`), config)).toBeNull();
+    const other = testConfig({ AUTH_SECRET: "another-secret-another-secret-another-secret" });
+    expect(await actorFromRequest(request(good), other)).toBeNull();
+  });
+
+  it("refuses tokens that are not Rootwarden sessions", async () => {
+    const value = await encode({ token: { sub: "x", email: "x@y" }, secret: TEST_SECRET });
+    expect(await actorFromRequest(request(`next-auth.session-token=${value}`), config)).toBeNull();
+  });
+
+  it("ends a session SESSION_MAX_AGE_HOURS after sign-in, however active", () => {
+    const claims = { sub: "a", uid: "u", email: null, name: null, roles: ["viewer"], signedInAt: 1_000_000 };
+    const eightHours = 8 * 3600;
+    expect(actorFromClaims(claims, config, 1_000_000 + eightHours - 1)).not.toBeNull();
+    expect(actorFromClaims(claims, config, 1_000_000 + eightHours + 1)).toBeNull();
+    const short = testConfig({ SESSION_MAX_AGE_HOURS: "1" });
+    expect(actorFromClaims(claims, short, 1_000_000 + 3601)).toBeNull();
+  });
+
+  it("drops role names it does not know", () => {
+    const claims = { sub: "a", uid: "u", roles: ["viewer", "root"], signedInAt: Math.floor(Date.now() / 1000) };
+    expect(actorFromClaims(claims, config)?.roles).toEqual(["viewer"]);
+  });
+
+  it("reassembles chunked cookies in numeric order", () => {
+    const cookies = [
+      { name: "next-auth.session-token.10", value: "K" },
+      { name: "next-auth.session-token.2", value: "C" },
+      { name: "next-auth.session-token.0", value: "A" },
+      { name: "next-auth.session-token.1", value: "B" },
+      { name: "next-auth.session-token-other", value: "X" },
+    ];
+    expect(sessionTokenFromCookies(cookies, config)).toBe("ABCK");
+  });
+
+  it("parses Cookie headers with spaces, quotes and encoded values", () => {
+    expect(parseCookieHeader('a=1; b="two"; c=%41%42; broken; d=%E0%A4%A')).toEqual([
+      { name: "a", value: "1" },
+      { name: "b", value: "two" },
+      { name: "c", value: "AB" },
+    ]);
+  });
+});

@@ -1,0 +1,162 @@
+// The whole sign-in in-process: next-auth (these options) <-> the dev IdP (real oidc-provider, PKCE,
+// state) -> role mapping -> User row in a real Postgres -> a session cookie the guards accept.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import NextAuth from "next-auth/next";
+import { DEMO_ROLE_GROUPS, startIdp, type TIdp } from "@/sim/idp/server";
+import { createTestDatabase, type TTestDatabase } from "@/lib/db/test-db";
+import { buildAuthOptions, oidcCallbackUrl } from "./options";
+import { actorFromCookies, sessionCookieName } from "./session";
+import { testConfig } from "./test-helpers";
+import type { AuthOptions } from "next-auth";
+import type { TConfig } from "@/lib/config";
+
+const APP_URL = "http://127.0.0.1:3999";
+let idp: TIdp;
+let db: TTestDatabase;
+let config: TConfig;
+let options: AuthOptions;
+
+beforeAll(async () => {
+  const client = { clientId: "rootwarden", clientSecret: "rootwarden-dev-secret", redirectUris: [`${APP_URL}/api/auth/callback/oidc`] };
+  [idp, db] = await Promise.all([startIdp({ port: 0, clients: [client] }), createTestDatabase()]);
+  config = testConfig({
+    APP_URL,
+    OIDC_ISSUER: idp.issuer,
+    OIDC_CLIENT_ID: client.clientId,
+    OIDC_CLIENT_SECRET: client.clientSecret,
+    ROLE_GROUPS: DEMO_ROLE_GROUPS,
+  });
+  process.env.NEXTAUTH_URL = APP_URL;
+  options = buildAuthOptions(config, { db: db.prisma });
+});
+afterAll(async () => {
+  await Promise.all([idp?.close(), db?.drop()]);
+});
+
+type TResult = { status: number; location: string | null; setCookies: string[]; body: unknown };
+type TJar = Map<string, string>;
+
+// Calls next-auth's handler the way Next's API routes do, with a minimal req/res pair.
+async function callAuth(jar: TJar, method: "GET" | "POST", action: string[], query: Record<string, string> = {}, body?: Record<string, string>): Promise<TResult> {
+  const headers: Record<string, string> = { host: "127.0.0.1:3999", cookie: [...jar].map(([k, v]) => `${k}=${v}`).join("; ") };
+  if (body) headers["content-type"] = "application/x-www-form-urlencoded";
+  const req = { method, headers, cookies: Object.fromEntries(jar), query: { ...query, nextauth: action }, body: body ?? {} };
+  const resHeaders = new Map<string, string | string[]>();
+  const result: TResult = { status: 200, location: null, setCookies: [], body: undefined };
+  const res = {
+    getHeader: (name: string) => resHeaders.get(name.toLowerCase()),
+    setHeader: (name: string, value: string | string[]) => {
+      resHeaders.set(name.toLowerCase(), value);
+      return res;
+    },
+    status: (code: number) => {
+      result.status = code;
+      return res;
+    },
+    end: () => res,
+    send: (b: unknown) => {
+      result.body = b;
+      return res;
+    },
+    json: (b: unknown) => {
+      result.body = b;
+      return res;
+    },
+  };
+  await NextAuth(req as never, res as never, options);
+  const cookies = resHeaders.get("set-cookie") ?? [];
+  result.setCookies = Array.isArray(cookies) ? cookies : [cookies];
+  const location = resHeaders.get("location");
+  result.location = typeof location === "string" ? location : null;
+  for (const line of result.setCookies) {
+    const [pair] = line.split(";");
+    const eq = pair.indexOf("=");
+    const name = pair.slice(0, eq);
+    const value = decodeURIComponent(pair.slice(eq + 1));
+    if (value === "" || /max-age=0|expires=thu, 01 jan 1970/i.test(line)) jar.delete(name);
+    else jar.set(name, value);
+  }
+  return result;
+}
+
+async function idpFetch(jar: TJar, url: string, init: RequestInit = {}): Promise<Response> {
+  const res = await fetch(url, { ...init, redirect: "manual", headers: { ...(init.headers as Record<string, string>), cookie: [...jar].map(([k, v]) => `${k}=${v}`).join("; ") } });
+  for (const line of res.headers.getSetCookie()) {
+    const [pair] = line.split(";");
+    const eq = pair.indexOf("=");
+    jar.set(pair.slice(0, eq), pair.slice(eq + 1));
+  }
+  return res;
+}
+
+async function signIn(username: string, tamper?: (q: URLSearchParams) => void): Promise<{ appJar: TJar; final: TResult }> {
+  const appJar: TJar = new Map();
+  const csrf = await callAuth(appJar, "GET", ["csrf"]);
+  const csrfToken = (csrf.body as { csrfToken: string }).csrfToken;
+  const start = await callAuth(appJar, "POST", ["signin", "oidc"], {}, { csrfToken, callbackUrl: "/overview", json: "true" });
+  const authorize = new URL((start.body as { url: string }).url);
+  expect(authorize.origin).toBe(idp.issuer);
+  expect(authorize.searchParams.get("code_challenge_method")).toBe("S256");
+  expect(authorize.searchParams.get("state")).toBeTruthy();
+  expect(authorize.searchParams.get("scope")).toBe("openid email profile groups");
+  expect(authorize.searchParams.get("redirect_uri")).toBe(oidcCallbackUrl(config));
+
+  const idpJar: TJar = new Map();
+  const toForm = await idpFetch(idpJar, authorize.toString());
+  const form = new URL(toForm.headers.get("location") ?? "", idp.issuer).toString();
+  await idpFetch(idpJar, form);
+  const login = await idpFetch(idpJar, `${form}/login`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ username, password: "demo" }).toString(),
+  });
+  const resume = await idpFetch(idpJar, new URL(login.headers.get("location") ?? "", idp.issuer).toString());
+  const callback = new URL(resume.headers.get("location") ?? "");
+  expect(`${callback.origin}${callback.pathname}`).toBe(`${APP_URL}/api/auth/callback/oidc`);
+
+  tamper?.(callback.searchParams);
+  const final = await callAuth(appJar, "GET", ["callback", "oidc"], Object.fromEntries(callback.searchParams));
+  return { appJar, final };
+}
+
+function cookiesOf(jar: TJar): { name: string; value: string }[] {
+  return [...jar].map(([name, value]) => ({ name, value }));
+}
+
+describe("sign-in through the dev IdP", () => {
+  it.each([
+    ["viewer", ["viewer"]],
+    ["opsapprover", ["operator", "approver"]],
+    ["norole", []],
+  ])("signs %s in with roles %j and records the user", async (username, roles) => {
+    const { appJar, final } = await signIn(username);
+    expect(final.status).toBe(302);
+    expect(final.location).toBe(`${APP_URL}/overview`);
+    const sessionLine = final.setCookies.find((c) => c.startsWith(`${sessionCookieName(config)}=`)) ?? "";
+    expect(sessionLine).toMatch(/HttpOnly/i);
+    expect(sessionLine).toMatch(/SameSite=Lax/i);
+    expect(sessionLine).toMatch(/Expires=/i);
+
+    const actor = await actorFromCookies(cookiesOf(appJar), config);
+    expect(actor).toMatchObject({ subject: `demo-${username}`, email: `${username}@rootwarden.example`, roles });
+    const row = await db.prisma.user.findUniqueOrThrow({ where: { subject: `demo-${username}` } });
+    expect(row.id).toBe(actor?.userId);
+    expect(row.roles).toEqual(roles);
+    expect(row.groups).toContain("all-staff");
+    expect(row.lastLoginAt).not.toBeNull();
+  });
+
+  it("refuses a callback whose state does not match (no session, no user row)", async () => {
+    const { appJar, final } = await signIn("auditor", (q) => q.set("state", "forged-state"));
+    expect(final.location).toMatch(/error=OAuthCallback/);
+    expect([...appJar.keys()].some((k) => k.includes("session-token"))).toBe(false);
+    expect(await db.prisma.user.count({ where: { subject: "demo-auditor" } })).toBe(0);
+  });
+
+  it("marks cookies Secure and __Secure- behind HTTPS", () => {
+    const secure = buildAuthOptions(testConfig({ APP_URL: "https://rootwarden.example.com" }));
+    expect(secure.useSecureCookies).toBe(true);
+    expect(options.useSecureCookies).toBe(false);
+    expect(options.session?.maxAge).toBe(8 * 3600);
+  });
+});

@@ -1,0 +1,72 @@
+// Sign-in records against a real Postgres: one row per subject, refreshed at each sign-in, safe
+// under simultaneous first sign-ins; listing users needs users.read.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TTestDatabase } from "@/lib/db/test-db";
+import type { TActor } from "./actor";
+import { listUsers } from "./list-users";
+import { upsertUserAtSignIn } from "./upsert-user";
+
+let db: TTestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+const admin: TActor = { userId: "x", subject: "admin", email: null, name: null, roles: ["admin"] };
+
+describe("upsertUserAtSignIn", () => {
+  it("creates the user at first sign-in and updates groups, roles and time at the next", async () => {
+    const first = await upsertUserAtSignIn(
+      { subject: "sub-1", email: "ann@example.test", name: "Ann", groups: ["g-viewer"], roles: ["viewer"] },
+      { db: db.prisma, now: new Date("2026-01-01T10:00:00Z") },
+    );
+    const second = await upsertUserAtSignIn(
+      { subject: "sub-1", email: "ann@example.test", name: "Ann B.", groups: ["g-admin", "g-viewer"], roles: ["viewer", "admin"] },
+      { db: db.prisma, now: new Date("2026-01-02T10:00:00Z") },
+    );
+    expect(second.id).toBe(first.id);
+    const row = await db.prisma.user.findUniqueOrThrow({ where: { subject: "sub-1" } });
+    expect(row).toMatchObject({
+      name: "Ann B.",
+      groups: ["g-admin", "g-viewer"],
+      roles: ["viewer", "admin"],
+      lastLoginAt: new Date("2026-01-02T10:00:00Z"),
+    });
+  });
+
+  it("takes roles away when the groups no longer grant them", async () => {
+    await upsertUserAtSignIn({ subject: "sub-1", email: null, name: null, groups: [], roles: [] }, { db: db.prisma });
+    const row = await db.prisma.user.findUniqueOrThrow({ where: { subject: "sub-1" } });
+    expect(row.roles).toEqual([]);
+    expect(row.email).toBeNull();
+  });
+
+  it("creates one row when the same person signs in twice at once", async () => {
+    const profile = { subject: "sub-race", email: null, name: null, groups: [], roles: [] };
+    const results = await Promise.all(Array.from({ length: 5 }, () => upsertUserAtSignIn(profile, { db: db.prisma })));
+    expect(new Set(results.map((r) => r.id)).size).toBe(1);
+    expect(await db.prisma.user.count({ where: { subject: "sub-race" } })).toBe(1);
+  });
+});
+
+describe("listUsers", () => {
+  it("lists users for admins, most recent sign-in first", async () => {
+    await upsertUserAtSignIn(
+      { subject: "sub-2", email: "bob@example.test", name: "Bob", groups: ["g-operator"], roles: ["operator"] },
+      { db: db.prisma, now: new Date("2030-01-01T00:00:00Z") },
+    );
+    const users = await listUsers({ actor: admin, db: db.prisma });
+    expect(users[0]).toMatchObject({ subject: "sub-2", roles: ["operator"], groups: ["g-operator"], lastLoginAt: "2030-01-01T00:00:00.000Z" });
+    expect(users.map((u) => u.subject)).toEqual(expect.arrayContaining(["sub-1", "sub-race"]));
+  });
+
+  it("refuses without users.read", async () => {
+    await expect(listUsers({ actor: { ...admin, roles: ["auditor", "operator"] }, db: db.prisma })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+      details: { permission: "users.read" },
+    });
+    await expect(listUsers({ actor: null, db: db.prisma })).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
+  });
+});
