@@ -2,22 +2,27 @@
 // HTTP), a fresh migrated database, and small waits. Imported by *.test.ts files only.
 import { startAwsSim, type AwsSim, type AwsSimOptions } from "@/sim/aws/server";
 import type { SimAccount } from "@/sim/aws/state";
-import { createAwsContext, type TAwsContext } from "@/lib/aws/context";
+import { createAwsContext, type TAwsContext, type TAwsOptions } from "@/lib/aws/context";
 import { createTestDatabase, type TTestDatabase } from "@/lib/db/test-db";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { evaluateAccount, notScannableReason, type TComplianceStatus } from "./compliance";
 
 export type TInventoryFixture = { sim: AwsSim; db: TTestDatabase; aws: TAwsContext; close: () => Promise<void> };
 
-export async function startInventoryFixture(simOptions: AwsSimOptions = {}, endpoint?: (sim: AwsSim) => string): Promise<TInventoryFixture> {
+export async function startInventoryFixture(
+  simOptions: AwsSimOptions = {},
+  awsOptions: TAwsOptions & { endpointFor?: (sim: AwsSim) => Promise<string> } = {},
+): Promise<TInventoryFixture> {
   const sim = await startAwsSim({ accounts: 40, seed: 7, ...simOptions });
   const db = await createTestDatabase();
+  const { endpointFor, ...rest } = awsOptions;
   const aws = createAwsContext({
-    endpoint: endpoint ? endpoint(sim) : sim.endpoint,
+    endpoint: endpointFor ? await endpointFor(sim) : sim.endpoint,
     region: sim.region,
     credentials: { accessKeyId: sim.accessKeyId, secretAccessKey: sim.secretAccessKey },
     timeoutMs: 5_000,
     maxAttempts: 6,
+    ...rest,
   });
   return {
     sim,

@@ -122,7 +122,7 @@ export async function startScan(options: TStartScanOptions): Promise<Scan> {
     await boss.insert(jobs);
   } catch (err) {
     // Without its jobs the scan would wait forever: close it with the reason instead.
-    const message = `Could not queue the scan's jobs: ${err instanceof Error ? err.message : String(err)}`;
+    const message = `Could not queue the scan's jobs: ${(err instanceof Error ? err.message : String(err)).replace(/\.$/, "")}`;
     await db.$transaction([
       db.scan.update({ where: { id: created.scan.id }, data: { status: "FAILED", error: message, finishedAt: new Date() } }),
       db.scanAccount.updateMany({
