@@ -162,13 +162,13 @@ describe("removing root credentials (IAMDeleteRootUserCredentials)", () => {
   it("answers NoSuchEntity (404) for credentials that are not there", async () => {
     const { iam } = await rootSession(sim, clean().id, "IAMDeleteRootUserCredentials");
     for (const call of [
-      iam.send(new DeleteLoginProfileCommand({})),
-      iam.send(new DeleteAccessKeyCommand({ AccessKeyId: "AKIAAAAAAAAAAAAAAAAA" })),
-      iam.send(new DeleteSigningCertificateCommand({ CertificateId: "NOPE" })),
-      iam.send(new DeactivateMFADeviceCommand({ SerialNumber: "GAHT00000000" })),
-      iam.send(new DeleteVirtualMFADeviceCommand({ SerialNumber: "arn:aws:iam::123456789012:mfa/x" })),
+      () => iam.send(new DeleteLoginProfileCommand({})),
+      () => iam.send(new DeleteAccessKeyCommand({ AccessKeyId: "AKIAAAAAAAAAAAAAAAAA" })),
+      () => iam.send(new DeleteSigningCertificateCommand({ CertificateId: "NOPE" })),
+      () => iam.send(new DeactivateMFADeviceCommand({ SerialNumber: "GAHT00000000" })),
+      () => iam.send(new DeleteVirtualMFADeviceCommand({ SerialNumber: "arn:aws:iam::123456789012:mfa/x" })),
     ]) {
-      const err = await errorOf(call);
+      const err = await errorOf(call());
       expect([err.name, err.$metadata.httpStatusCode]).toEqual(["NoSuchEntityException", 404]);
     }
   });
