@@ -71,7 +71,7 @@ export async function getOverview(options: {
   }
   const cutoff = freshnessCutoff(now, freshnessHours);
 
-  const [organization, countRows, tree, trend, lastScan, lastOrgScan, lastScheduled] = await Promise.all([
+  const [organization, countRows, tree, trend, lastScan, lastOrgScan, lastFullScan] = await Promise.all([
     db.organization.findUnique({
       where: { id: organizationId },
       select: {
@@ -95,7 +95,12 @@ export async function getOverview(options: {
     getComplianceTrend({ db, organizationId, now, freshnessHours, days: options.trendDays ?? 30 }),
     db.scan.findFirst({ where: { organizationId }, orderBy: { createdAt: "desc" }, select: scanSelect }),
     db.scan.findFirst({ where: { organizationId, scopeType: "ORG" }, orderBy: { createdAt: "desc" }, select: scanSelect }),
-    db.scan.findFirst({ where: { organizationId, trigger: "SCHEDULED" }, orderBy: { createdAt: "desc" }, select: { createdAt: true } }),
+    // The scheduler (scan-scheduled.ts) counts any full scan that did not fail or get cancelled.
+    db.scan.findFirst({
+      where: { organizationId, scopeType: "ORG", status: { in: ["SUCCEEDED", "RUNNING", "QUEUED"] } },
+      orderBy: { createdAt: "desc" },
+      select: { createdAt: true },
+    }),
   ]);
 
   const counts = emptyCounts();
@@ -117,7 +122,7 @@ export async function getOverview(options: {
     trend,
     lastScan,
     lastOrgScan,
-    nextScheduledScanAt: nextScheduledScan(now, scanIntervalHours, lastScheduled?.createdAt ?? lastOrgScan?.createdAt ?? null),
+    nextScheduledScanAt: nextScheduledScan(now, scanIntervalHours, lastFullScan?.createdAt ?? null),
   };
 }
 
@@ -220,7 +225,8 @@ export async function getComplianceTrend(options: {
   return [...byDay.values()];
 }
 
-// Scheduled scans run every SCAN_INTERVAL_HOURS after the previous one; 0 turns them off.
+// A full scan is due SCAN_INTERVAL_HOURS after the last one (0 turns them off); the worker's tick
+// checks every few minutes, so "now" means "at the next tick".
 function nextScheduledScan(now: Date, intervalHours: number, last: Date | null): Date | null {
   if (intervalHours <= 0) return null;
   if (!last) return now;

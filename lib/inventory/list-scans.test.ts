@@ -1,8 +1,8 @@
-// listScans/getScan against a real Postgres: which scans are relevant to an org, OU or account
-// view, and the progress figures (rate, ETA) the progress bar shows.
+// listScans against a real Postgres: which scans are relevant to an org, OU or account view, and
+// the progress figures (rate, ETA) the progress bar shows.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TTestDatabase } from "@/lib/db/test-db";
-import { getScan, listScans, ZListScansQuery } from "@/lib/inventory/list-scans";
+import { listScans, ZListScansQuery } from "@/lib/inventory/list-scans";
 import { NOW, ORG_ID, OU, actorWith, seedOrganization, viewer } from "@/lib/inventory/list-accounts.fixtures";
 
 let db: TTestDatabase;
@@ -79,28 +79,31 @@ describe("listScans", () => {
   });
 });
 
-describe("getScan", () => {
-  it("reports rate and ETA of a running scan", async () => {
-    const s = await getScan({ actor: viewer, scanId: ids.org, db: db.prisma, now: NOW });
-    // 3 of 7 finished (done includes the failed one) in 10 s: 0.3/s, 4 left: 14 s.
-    expect(s).toMatchObject({ status: "RUNNING", total: 7, done: 3, failed: 1, ratePerSecond: 0.3, etaSeconds: 14 });
+describe("progress figures", () => {
+  it("come from getScanProgress's rules: rate of audited accounts, ETA from what is left", async () => {
+    const query = ZListScansQuery.parse({ scope: "org" });
+    const [org] = await listScans({ actor: viewer, query, db: db.prisma, now: NOW });
+    // 3 of 7 done in 10 s (none skipped): 0.3/s, 4 left: 14 s.
+    expect(org).toMatchObject({ status: "RUNNING", total: 7, done: 3, failed: 1, ratePerSecond: 0.3, etaSeconds: 14, cancelled: 0 });
   });
 
-  it("reports no ETA for a queued scan and zero for a finished one", async () => {
-    expect(await getScan({ actor: viewer, scanId: ids.prod, db: db.prisma, now: NOW })).toMatchObject({
-      ratePerSecond: null,
-      etaSeconds: null,
+  it("counts the accounts a cancelled scan did not audit", async () => {
+    const scan = await db.prisma.scan.create({
+      data: { organizationId: ORG_ID, scopeType: "ACCOUNTS", scopeLabel: "cancelled", trigger: "MANUAL", status: "CANCELLED", total: 2, finishedAt: NOW },
     });
-    expect(await getScan({ actor: viewer, scanId: ids["eu-done"], db: db.prisma, now: NOW })).toMatchObject({
-      ratePerSecond: 0.4,
-      etaSeconds: 0,
+    await db.prisma.scanAccount.createMany({
+      data: [
+        { scanId: scan.id, accountId: "100000000001", status: "CANCELLED" },
+        { scanId: scan.id, accountId: "100000000002", status: "CANCELLED" },
+      ],
     });
+    const all = await listScans({ actor: viewer, query: ZListScansQuery.parse({ scope: "account", accountId: "100000000001" }), db: db.prisma, now: NOW });
+    expect(all.find((s) => s.id === scan.id)).toMatchObject({ cancelled: 2, etaSeconds: 0 });
   });
 
-  it("404s for an unknown scan and requires accounts.read", async () => {
-    await expect(
-      getScan({ actor: viewer, scanId: "00000000-0000-4000-8000-000000000000", db: db.prisma }),
-    ).rejects.toMatchObject({ code: "NOT_FOUND" });
-    await expect(getScan({ actor: actorWith([]), scanId: ids.org, db: db.prisma })).rejects.toMatchObject({ code: "FORBIDDEN" });
+  it("requires accounts.read", async () => {
+    await expect(listScans({ actor: actorWith([]), query: ZListScansQuery.parse({}), db: db.prisma })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
   });
 });

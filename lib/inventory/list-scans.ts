@@ -1,33 +1,14 @@
-// Scans as the UI shows them: one scan's progress (done/total, rate, ETA) and the scans relevant to
-// what a page shows (org; OU = org scans and scans of that OU or an ancestor; account = scans including it).
+// The scans relevant to what a page shows, with their progress: org view = org scans; OU view = org
+// scans and scans of that OU or an ancestor; account view = scans that include the account.
 import { z } from "zod";
 import { assertPermission, type TActor } from "@/lib/auth/actor";
 import { prisma } from "@/lib/db/client";
 import { Prisma, type PrismaClient } from "@/lib/db/generated/client";
-import { AppError } from "@/lib/errors";
+import { toScanProgress, type TScanProgress } from "@/lib/inventory/get-scan-progress";
 import { resolveOrganizationId, ZAccountId, ZOuId } from "@/lib/inventory/list-accounts";
 
-export const ACTIVE_SCAN_STATUSES = ["QUEUED", "RUNNING"] as const;
-
-export type TScanView = {
-  id: string;
-  status: string;
-  scopeType: string;
-  scopeOuId: string | null;
-  scopeLabel: string;
-  trigger: string;
-  total: number;
-  done: number;
-  failed: number;
-  skipped: number;
-  error: string | null;
-  createdAt: Date;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-  /** Accounts finished per second since the scan started. */
-  ratePerSecond: number | null;
-  etaSeconds: number | null;
-};
+/** The same shape GET /api/scans/[scanId] returns (getScanProgress), so one component renders both. */
+export type TScanView = TScanProgress;
 
 export const ZScanId = z.uuid({ message: "must be a scan id (a UUID)" });
 
@@ -90,57 +71,15 @@ export async function listScans(options: {
         SELECT 1 FROM "Account" acc JOIN "Ou" scoped ON scoped."id" = sc."scopeOuId"
         WHERE acc."id" = ${query.accountId} AND starts_with(acc."ouIdPath", scoped."idPath"))))`);
   }
-  const rows = await db.$queryRaw<TScanRow[]>`
+  const rows = await db.$queryRaw<(Parameters<typeof toScanProgress>[0] & { cancelled: number })[]>`
     SELECT sc."id", sc."status", sc."scopeType", sc."scopeOuId", sc."scopeLabel", sc."trigger", sc."total",
-           sc."done", sc."failed", sc."skipped", sc."error", sc."createdAt", sc."startedAt", sc."finishedAt"
+           sc."done", sc."failed", sc."skipped", sc."error", sc."createdAt", sc."startedAt", sc."finishedAt",
+           (CASE WHEN sc."status" = 'CANCELLED' THEN (SELECT count(*) FROM "ScanAccount" sa
+              WHERE sa."scanId" = sc."id" AND sa."status" = 'CANCELLED') ELSE 0 END)::int AS cancelled
     FROM "Scan" sc
     WHERE ${Prisma.join(where, " AND ")}
     ORDER BY sc."createdAt" DESC
     LIMIT ${query.limit}`;
   const now = options.now ?? new Date();
-  return rows.map((r) => toScanView(r, now));
-}
-
-export async function getScan(options: {
-  actor: TActor | null | undefined;
-  scanId: string;
-  db?: PrismaClient;
-  now?: Date;
-}): Promise<TScanView> {
-  assertPermission(options.actor, "accounts.read");
-  const db = options.db ?? prisma;
-  const scan = await db.scan.findUnique({ where: { id: options.scanId } });
-  if (!scan) throw new AppError("NOT_FOUND", `Scan ${options.scanId} does not exist.`);
-  return toScanView(scan, options.now ?? new Date());
-}
-
-type TScanRow = Omit<TScanView, "ratePerSecond" | "etaSeconds">;
-
-export function toScanView(r: TScanRow, now: Date): TScanView {
-  // startScan's contract: `done` counts every finished account (scanned, failed or skipped).
-  const finished = r.done;
-  const end = r.finishedAt ?? now;
-  const seconds = r.startedAt ? Math.max(0.001, (end.getTime() - r.startedAt.getTime()) / 1000) : null;
-  const ratePerSecond = seconds !== null && finished > 0 ? Math.round((finished / seconds) * 10) / 10 : null;
-  const remaining = Math.max(0, r.total - finished);
-  const active = (ACTIVE_SCAN_STATUSES as readonly string[]).includes(r.status);
-  const etaSeconds = active && ratePerSecond ? Math.ceil(remaining / ratePerSecond) : active ? null : 0;
-  return {
-    id: r.id,
-    status: r.status,
-    scopeType: r.scopeType,
-    scopeOuId: r.scopeOuId,
-    scopeLabel: r.scopeLabel,
-    trigger: r.trigger,
-    total: r.total,
-    done: r.done,
-    failed: r.failed,
-    skipped: r.skipped,
-    error: r.error,
-    createdAt: r.createdAt,
-    startedAt: r.startedAt,
-    finishedAt: r.finishedAt,
-    ratePerSecond,
-    etaSeconds,
-  };
+  return rows.map(({ cancelled, ...scan }) => toScanProgress(scan, cancelled, now));
 }

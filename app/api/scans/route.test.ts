@@ -5,7 +5,8 @@ import type { TRole } from "@/lib/auth/roles";
 import { encodeSessionCookie } from "@/lib/auth/session";
 import { getConfig } from "@/lib/config";
 import { createTestDatabase, type TTestDatabase } from "@/lib/db/test-db";
-import { seedOrganization } from "@/lib/inventory/list-accounts.fixtures";
+import { ORG_ID, seedOrganization } from "@/lib/inventory/list-accounts.fixtures";
+import { POST as cancelScan } from "./[scanId]/cancel/route";
 import { GET as getScan } from "./[scanId]/route";
 import { GET as listScans, POST as startScan } from "./route";
 
@@ -98,7 +99,7 @@ describe("POST /api/scans", () => {
 
     const progress = await getScan(await request(`/api/scans/${scan.id}`), { params: Promise.resolve({ scanId: scan.id }) });
     expect(progress.status).toBe(200);
-    expect((await progress.json()).scan).toMatchObject({ id: scan.id, etaSeconds: 0 });
+    expect((await progress.json()).scan).toMatchObject({ id: scan.id, etaSeconds: 0, cancelled: 0 });
     const listed = await (await listScans(await request("/api/scans?scope=account&accountId=111111111111"))).json();
     expect(listed.scans.map((s: { id: string }) => s.id)).toEqual([scan.id]);
   });
@@ -111,5 +112,26 @@ describe("GET /api/scans/[scanId]", () => {
     expect((await bad.json()).error.message).toContain("scanId: must be a scan id (a UUID)");
     const id = "00000000-0000-4000-8000-000000000000";
     expect((await getScan(await request(`/api/scans/${id}`), { params: Promise.resolve({ scanId: id }) })).status).toBe(404);
+  });
+});
+
+describe("POST /api/scans/[scanId]/cancel", () => {
+  it("lets an operator cancel a queued scan, not a viewer", async () => {
+    const scan = await db.prisma.scan.create({
+      data: { organizationId: ORG_ID, scopeType: "ORG", scopeLabel: "Whole organization", trigger: "MANUAL", status: "QUEUED", total: 7 },
+    });
+    const ctx = { params: Promise.resolve({ scanId: scan.id }) };
+    const path = `/api/scans/${scan.id}/cancel`;
+    expect((await cancelScan(await request(path, { method: "POST", roles: ["viewer"] }), ctx)).status).toBe(403);
+    const res = await cancelScan(await request(path, { method: "POST", roles: ["operator"] }), { params: Promise.resolve({ scanId: scan.id }) });
+    expect(res.status).toBe(200);
+    expect((await res.json()).scan).toMatchObject({ id: scan.id, status: "CANCELLED" });
+  });
+
+  it("answers 400 for a malformed id", async () => {
+    const res = await cancelScan(await request("/api/scans/1/cancel", { method: "POST", roles: ["operator"] }), {
+      params: Promise.resolve({ scanId: "1" }),
+    });
+    expect(res.status).toBe(400);
   });
 });
