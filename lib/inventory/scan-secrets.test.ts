@@ -1,0 +1,126 @@
+// Root-session credentials as canaries: a proxy in front of the simulator records every AccessKeyId,
+// SecretAccessKey and SessionToken AssumeRoot issued; after sync + scans (with failures inside root
+// sessions) none may appear in any database table, in console/stdout/stderr output, or in what the
+// lib functions return (startScan, getScanProgress, cancelScan, syncOrganization).
+// The HTTP API layer (inventory-UI engineer) is not covered here.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startWorker, type TWorker } from "@/lib/jobs/start-worker";
+import { cancelScan } from "./cancel-scan";
+import { getScanProgress } from "./get-scan-progress";
+import { startInventoryFixture, waitForScan, type TInventoryFixture } from "./scan-test-helpers";
+import { startScan } from "./start-scan";
+import { syncOrganization } from "./sync-organization";
+
+const admin = { userId: "00000000-0000-4000-8000-000000000001", subject: "admin", email: "admin@example.com", name: "Admin", roles: ["admin" as const] };
+
+describe("root-session credentials never leak", () => {
+  const issued = new Set<string>();
+  let proxy: http.Server;
+  let f: TInventoryFixture;
+  let worker: TWorker;
+  const captured: string[] = [];
+  const restore: (() => void)[] = [];
+
+  beforeAll(async () => {
+    f = await startInventoryFixture(
+      { accounts: 50, seed: 9 },
+      { maxAttempts: 1, endpointFor: async (sim) => startRecordingProxy(sim.endpoint, issued).then((p) => ((proxy = p.server), p.endpoint)) },
+    );
+    // Everything printed from here on is captured: console.* and raw stdout/stderr writes.
+    for (const stream of [process.stdout, process.stderr]) {
+      const original = stream.write.bind(stream);
+      stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+        captured.push(String(chunk));
+        return (original as (...a: unknown[]) => boolean)(chunk, ...rest);
+      }) as typeof stream.write;
+      restore.push(() => (stream.write = original));
+    }
+    for (const level of ["log", "info", "warn", "error", "debug"] as const) {
+      const original = console[level];
+      console[level] = (...args: unknown[]) => {
+        captured.push(args.map((a) => (a instanceof Error ? `${a.message} ${a.stack}` : typeof a === "string" ? a : JSON.stringify(a))).join(" "));
+        original(...args);
+      };
+      restore.push(() => (console[level] = original));
+    }
+    worker = await startWorker({ databaseUrl: f.db.url, db: f.db.prisma, aws: f.aws, concurrency: 8, batchSize: 6, intervalHours: 0 });
+  });
+  afterAll(async () => {
+    for (const r of restore) r();
+    await worker?.stop();
+    await f?.close();
+    await new Promise((resolve) => proxy?.close(resolve));
+  });
+
+  it("finds none of the issued secrets in the database, the logs or the lib return values", async () => {
+    const returned: unknown[] = [];
+    returned.push(await syncOrganization({ db: f.db.prisma, aws: f.aws }));
+
+    // Failures inside root sessions (throttled IAM calls with no retries) exercise the error paths too.
+    f.sim.setFaults({ rateLimits: { ListAccessKeys: 15, GetLoginProfile: 15 } });
+    const scan = await startScan({ scope: { type: "ORG" }, db: f.db.prisma, boss: worker.boss, actor: admin });
+    returned.push(scan, await getScanProgress(scan.id, { db: f.db.prisma }));
+    returned.push(await waitForScan(f.db.prisma, scan.id), await getScanProgress(scan.id, { db: f.db.prisma }));
+    f.sim.setFaults({});
+    const second = await startScan({ scope: { type: "ORG" }, db: f.db.prisma, boss: worker.boss, actor: admin });
+    returned.push(second, await cancelScan({ actor: admin, scanId: second.id, db: f.db.prisma }));
+
+    const failed = await f.db.prisma.credentialSnapshot.count({ where: { scanId: scan.id, errorCode: { not: null } } });
+    expect(failed).toBeGreaterThan(0);
+    expect(issued.size).toBeGreaterThanOrEqual(3 * 40);
+
+    const tables = await f.db.prisma.$queryRawUnsafe<{ schema: string; name: string }[]>(
+      `SELECT table_schema AS schema, table_name AS name FROM information_schema.tables
+       WHERE table_schema IN ('public', 'pgboss') AND table_type = 'BASE TABLE'`,
+    );
+    let dump = "";
+    for (const t of tables) {
+      const rows = await f.db.prisma.$queryRawUnsafe<{ row: string }[]>(`SELECT t::text AS row FROM "${t.schema}"."${t.name}" t`);
+      dump += rows.map((r) => r.row).join("\n");
+    }
+    expect(dump).toContain(f.sim.organizationId);
+    expect(dump.length).toBeGreaterThan(10_000);
+
+    const logs = captured.join("\n");
+    const values = JSON.stringify(returned);
+    const leaks = [...issued].filter((secret) => dump.includes(secret) || logs.includes(secret) || values.includes(secret));
+    expect(leaks).toEqual([]);
+  });
+});
+
+/** Forwards everything to the simulator and records the credentials in AssumeRoot responses. */
+async function startRecordingProxy(target: string, issued: Set<string>): Promise<{ server: http.Server; endpoint: string }> {
+  const upstream = new URL(target);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks);
+      const out = http.request(
+        { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers, agent },
+        (up) => {
+          const parts: Buffer[] = [];
+          up.on("data", (c: Buffer) => parts.push(c));
+          up.on("end", () => {
+            const text = Buffer.concat(parts).toString("utf8");
+            for (const tag of ["AccessKeyId", "SecretAccessKey", "SessionToken"]) {
+              for (const m of text.matchAll(new RegExp(`<${tag}>([^<]+)</${tag}>`, "g"))) issued.add(m[1]);
+            }
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            res.end(Buffer.concat(parts));
+          });
+        },
+      );
+      out.on("error", () => {
+        res.writeHead(502);
+        res.end();
+      });
+      out.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
