@@ -29,15 +29,16 @@ export function defaultMigrationsDir(): string {
 }
 
 export function readMigrationFiles(dir = defaultMigrationsDir()): TMigrationFile[] {
-  if (!existsSync(dir)) throw new MigrationError(`No migrations directory at ${dir}.`);
-  return readdirSync(dir, { withFileTypes: true })
+  // The directory is read at run time, never bundled: keep Next's file tracer out of it.
+  if (!existsSync(/*turbopackIgnore: true*/ dir)) throw new MigrationError(`No migrations directory at ${dir}.`);
+  return readdirSync(/*turbopackIgnore: true*/ dir, { withFileTypes: true })
     .filter((d) => d.isDirectory())
     .map((d) => d.name)
     .sort()
     .map((name) => {
       const file = path.join(dir, name, "migration.sql");
-      if (!existsSync(file)) throw new MigrationError(`Migration ${name} has no migration.sql (${file}).`);
-      const sql = readFileSync(file, "utf8");
+      if (!existsSync(/*turbopackIgnore: true*/ file)) throw new MigrationError(`Migration ${name} has no migration.sql (${file}).`);
+      const sql = readFileSync(/*turbopackIgnore: true*/ file, "utf8");
       return { name, sql, checksum: createHash("sha256").update(sql).digest("hex") };
     });
 }
