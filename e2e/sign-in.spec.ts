@@ -88,7 +88,7 @@ test("a user without a role sees the no-access page and can reach nothing else",
   await expect(page.getByRole("row", { name: /admin/ })).toContainText("rootwarden-admins");
   await expect(page.getByText("Your groups at your last sign-in:")).toContainText("all-staff");
 
-  for (const path of ["/overview", "/accounts", "/settings"]) {
+  for (const path of ["/overview", "/settings"]) {
     await page.goto(path);
     await expect(page, path).toHaveURL(/\/no-access$/);
   }
@@ -104,13 +104,13 @@ test("signing out ends the session for pages and the API; the next sign-in asks 
   await signOut(page);
 
   expect((await page.request.get("/api/me")).status()).toBe(401);
-  await page.goto("/accounts");
-  await expect(page).toHaveURL(/\/signin\?callbackUrl=%2Faccounts/);
+  await page.goto("/settings");
+  await expect(page).toHaveURL(/\/signin\?callbackUrl=%2Fsettings/);
 
   // The IdP asks for credentials again, so another person can sign in on the same browser.
-  await signIn(page, "viewer", { callbackUrl: "/accounts" });
-  await expect(page).toHaveURL(/\/accounts$/);
-  await expect(page.getByTestId("user-roles")).toHaveText("viewer");
+  await signIn(page, "admin", { callbackUrl: "/settings" });
+  await expect(page).toHaveURL(/\/settings$/);
+  await expect(page.getByTestId("user-roles")).toHaveText("admin");
 });
 
 test("API calls without a session get 401 JSON, cross-origin writes get 403", async ({ request, page }) => {
