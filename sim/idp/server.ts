@@ -20,10 +20,11 @@ const MAX_FORM_BYTES = 16_384;
 
 export async function startIdp(options: TIdpOptions): Promise<TIdp> {
   if (options.clients.length === 0) throw new Error("startIdp needs at least one client.");
-  let provider: { oidc: Provider; callback: TNodeHandler } | undefined;
+  // The issuer needs the port, so the provider is created once the server listens.
+  const state: { provider?: { oidc: Provider; callback: TNodeHandler } } = {};
   const server = createServer((req, res) => {
-    if (!provider) return sendHtml(res, 503, page("Starting", "<p>The identity provider is starting.</p>"));
-    handle(provider, req, res).catch((err: unknown) => {
+    if (!state.provider) return sendHtml(res, 503, page("Starting", "<p>The identity provider is starting.</p>"));
+    handle(state.provider, req, res).catch((err: unknown) => {
       console.error("dev IdP error:", err instanceof Error ? err.message : err);
       if (!res.headersSent) sendHtml(res, 500, page("Error", "<p>The dev identity provider failed; see its log.</p>"));
       else res.end();
@@ -36,7 +37,7 @@ export async function startIdp(options: TIdpOptions): Promise<TIdp> {
   const { port } = server.address() as AddressInfo;
   const issuer = `http://127.0.0.1:${port}`;
   const oidc = createProvider(issuer, options.clients);
-  provider = { oidc, callback: oidc.callback() };
+  state.provider = { oidc, callback: oidc.callback() };
   return {
     issuer,
     close: () =>
