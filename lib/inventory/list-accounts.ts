@@ -325,6 +325,7 @@ function orderBySql(
     lastScannedAt: col(`a."lastScannedAt"`, "lastScannedAt"),
     failing: alias ? Prisma.raw(`cardinality(p."failingRules")`) : Prisma.raw(`cardinality(a."failingRules")`),
   };
-  const tie = Prisma.raw(alias ? `p."id"` : `a."id"`);
-  return Prisma.sql`${key[sort]} ${d} NULLS LAST, ${tie} ASC`;
+  // Ties by name then id: stable pages, and rows within a status read alphabetically.
+  const tie = Prisma.raw(alias ? `p."name" ASC, p."id" ASC` : `a."name" ASC, a."id" ASC`);
+  return Prisma.sql`${key[sort]} ${d} NULLS LAST, ${tie}`;
 }

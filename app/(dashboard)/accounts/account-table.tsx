@@ -33,7 +33,7 @@ export function AccountTable({
       <th
         scope="col"
         aria-sort={active ? (query.dir === "asc" ? "ascending" : "descending") : "none"}
-        className={`px-2 py-1.5 font-medium ${className}`}
+        className={`whitespace-nowrap px-2 py-1.5 font-medium ${className}`}
       >
         <button type="button" onClick={() => onSort(sort)} className="inline-flex items-center gap-1 uppercase hover:text-slate-900">
           {label}
@@ -75,7 +75,7 @@ export function AccountTable({
             {data.items.map((a) => (
               <tr key={a.id} className="border-t border-slate-100 hover:bg-slate-50" data-account-id={a.id}>
                 <td className="px-2 py-1">
-                  <Link href={`/accounts/${a.id}`} className="font-medium text-blue-700 hover:underline">
+                  <Link href={`/accounts/${a.id}`} className="whitespace-nowrap font-medium text-blue-700 hover:underline">
                     {a.name}
                   </Link>
                   <div className="font-mono text-[11px] text-slate-500">
@@ -96,7 +96,7 @@ export function AccountTable({
                 <td className="px-2 py-1">
                   <Credentials row={a} />
                 </td>
-                <td className="max-w-[16rem] truncate px-2 py-1 text-slate-600" title={a.ouPath ?? undefined}>
+                <td className="max-w-[18rem] break-words px-2 py-1 text-xs text-slate-600" title={a.ouId ?? undefined}>
                   {a.ouPath ?? "—"}
                 </td>
                 <td className="whitespace-nowrap px-2 py-1 text-slate-600" title={formatDateTime(a.lastScannedAt)}>

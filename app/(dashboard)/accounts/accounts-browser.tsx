@@ -150,7 +150,7 @@ export function AccountsBrowser({
                     on ? "border-slate-900 bg-slate-900 text-white" : "border-slate-300 bg-white text-slate-700 hover:bg-slate-100"
                   }`}
                 >
-                  {on ? "✓ " : ""}
+                  {on ? <span aria-hidden="true">✓ </span> : null}
                   {STATUS_LABELS[s]}
                 </button>
               );
