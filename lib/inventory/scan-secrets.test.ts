@@ -59,7 +59,7 @@ describe("root-session credentials never leak", () => {
     returned.push(await syncOrganization({ db: f.db.prisma, aws: f.aws }));
 
     // Failures inside root sessions (throttled IAM calls with no retries) exercise the error paths too.
-    f.sim.setFaults({ rateLimits: { ListAccessKeys: 15, GetLoginProfile: 15 } });
+    f.sim.setFaults({ rateLimits: { GetAccountSummary: 10, GetLoginProfile: 10 } });
     const scan = await startScan({ scope: { type: "ORG" }, db: f.db.prisma, boss: worker.boss, actor: admin });
     returned.push(scan, await getScanProgress(scan.id, { db: f.db.prisma }));
     returned.push(await waitForScan(f.db.prisma, scan.id), await getScanProgress(scan.id, { db: f.db.prisma }));
