@@ -48,16 +48,15 @@ export function buildAuthOptions(config: TConfig, deps: { db?: PrismaClient } = 
       idToken: true,
       userinfo: {
         // Profile = verified ID token claims. Some IdPs (Okta's org server, Keycloak without an
-        // "add to ID token" mapper) put groups only in userinfo; then ask userinfo for them.
+        // "add to ID token" mapper) send groups, email or name only from userinfo: fill the gaps there.
         async request({ tokens, client }) {
-          // client.callback() has verified the ID token (signature, issuer, audience, nonce) by now.
+          // client.callback() has verified the ID token (signature, issuer, audience, PKCE) by now.
           const claims = idTokenClaims(tokens.id_token);
-          if (claims[groupsClaim] !== undefined || !tokens.access_token || !client.issuer.metadata.userinfo_endpoint) {
-            return claims;
-          }
+          const complete = claims[groupsClaim] !== undefined && claims.email !== undefined;
+          if (complete || !tokens.access_token || !client.issuer.metadata.userinfo_endpoint) return claims;
           const info = (await client.userinfo(tokens.access_token)) as Record<string, unknown>;
           if (info.sub !== claims.sub) throw new Error("The userinfo response is for another subject than the ID token.");
-          return { ...claims, [groupsClaim]: info[groupsClaim] };
+          return { ...info, ...claims };
         },
       },
       profile(profile) {

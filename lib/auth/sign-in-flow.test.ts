@@ -12,26 +12,36 @@ import type { AuthOptions } from "next-auth";
 import type { TConfig } from "@/lib/config";
 
 const APP_URL = "http://127.0.0.1:3999";
-let idp: TIdp;
+const CLIENT = { clientId: "rootwarden", clientSecret: "rootwarden-dev-secret", redirectUris: [`${APP_URL}/api/auth/callback/oidc`] };
+type TEnv = { idp: TIdp; config: TConfig; options: AuthOptions };
 let db: TTestDatabase;
+// main: claims in the ID token (Entra ID style); userinfoOnly: groups and email only from userinfo.
+let main: TEnv;
+let userinfoOnly: TEnv;
+let idp: TIdp;
 let config: TConfig;
 let options: AuthOptions;
 
-beforeAll(async () => {
-  const client = { clientId: "rootwarden", clientSecret: "rootwarden-dev-secret", redirectUris: [`${APP_URL}/api/auth/callback/oidc`] };
-  [idp, db] = await Promise.all([startIdp({ port: 0, clients: [client] }), createTestDatabase()]);
-  config = testConfig({
+async function env(claimsInIdToken: boolean): Promise<TEnv> {
+  const started = await startIdp({ port: 0, clients: [CLIENT], claimsInIdToken });
+  const cfg = testConfig({
     APP_URL,
-    OIDC_ISSUER: idp.issuer,
-    OIDC_CLIENT_ID: client.clientId,
-    OIDC_CLIENT_SECRET: client.clientSecret,
+    OIDC_ISSUER: started.issuer,
+    OIDC_CLIENT_ID: CLIENT.clientId,
+    OIDC_CLIENT_SECRET: CLIENT.clientSecret,
     ROLE_GROUPS: DEMO_ROLE_GROUPS,
   });
+  return { idp: started, config: cfg, options: buildAuthOptions(cfg, { db: db.prisma }) };
+}
+
+beforeAll(async () => {
   process.env.NEXTAUTH_URL = APP_URL;
-  options = buildAuthOptions(config, { db: db.prisma });
+  db = await createTestDatabase();
+  [main, userinfoOnly] = await Promise.all([env(true), env(false)]);
+  ({ idp, config, options } = main);
 });
 afterAll(async () => {
-  await Promise.all([idp?.close(), db?.drop()]);
+  await Promise.all([main?.idp.close(), userinfoOnly?.idp.close(), db?.drop()]);
 });
 
 type TResult = { status: number; location: string | null; setCookies: string[]; body: unknown };
@@ -152,6 +162,17 @@ describe("sign-in through the dev IdP", () => {
     expect(final.location).toMatch(/error=OAuthCallback/);
     expect([...appJar.keys()].some((k) => k.includes("session-token"))).toBe(false);
     expect(await db.prisma.user.count({ where: { subject: "demo-auditor" } })).toBe(0);
+  });
+
+  it("reads groups and email from userinfo when the IdP keeps them out of the ID token", async () => {
+    ({ idp, config, options } = userinfoOnly);
+    try {
+      const { appJar } = await signIn("approver");
+      const actor = await actorFromCookies(cookiesOf(appJar), config);
+      expect(actor).toMatchObject({ subject: "demo-approver", email: "approver@rootwarden.example", name: "April Approver", roles: ["approver"] });
+    } finally {
+      ({ idp, config, options } = main);
+    }
   });
 
   it("marks cookies Secure and __Secure- behind HTTPS", () => {

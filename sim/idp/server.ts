@@ -9,7 +9,15 @@ import { DEMO_PASSWORD, DEMO_USERS, findDemoUser, type TDemoUser } from "./users
 export { DEMO_GROUPS, DEMO_PASSWORD, DEMO_ROLE_GROUPS, DEMO_USERS, type TDemoUser } from "./users";
 
 export type TIdpClient = { clientId: string; clientSecret: string; redirectUris: string[] };
-export type TIdpOptions = { port?: number; clients: TIdpClient[] };
+export type TIdpOptions = {
+  port?: number;
+  clients: TIdpClient[];
+  /**
+   * false: the ID token carries only sub and the rest (email, name, groups) comes from userinfo,
+   * as with Okta's org authorization server or Keycloak without "add to ID token". Default true.
+   */
+  claimsInIdToken?: boolean;
+};
 export type TIdp = { issuer: string; close(): Promise<void> };
 
 /** Public list of demo users (no passwords beyond the shared demo one) for the app's sign-in page. */
@@ -36,7 +44,7 @@ export async function startIdp(options: TIdpOptions): Promise<TIdp> {
   });
   const { port } = server.address() as AddressInfo;
   const issuer = `http://127.0.0.1:${port}`;
-  const oidc = createProvider(issuer, options.clients);
+  const oidc = createProvider(issuer, options.clients, options.claimsInIdToken ?? true);
   state.provider = { oidc, callback: oidc.callback() };
   return {
     issuer,
@@ -48,7 +56,7 @@ export async function startIdp(options: TIdpOptions): Promise<TIdp> {
   };
 }
 
-function createProvider(issuer: string, clients: TIdpClient[]): Provider {
+function createProvider(issuer: string, clients: TIdpClient[], claimsInIdToken: boolean): Provider {
   const policy = interactionPolicy.base();
   // Ask for credentials on every sign-in (even with an IdP session) so the demo can switch users
   // after signing out of the app; ctx.oidc.result.login means this request just logged in.
@@ -76,8 +84,9 @@ function createProvider(issuer: string, clients: TIdpClient[]): Provider {
       profile: ["name", "preferred_username"],
       groups: ["groups"],
     },
-    // Put the requested claims (groups included) in the ID token, as Okta and Entra ID can.
-    conformIdTokenClaims: false,
+    // By default put the requested claims (groups included) in the ID token, as Entra ID and a
+    // configured Okta do; conformIdTokenClaims keeps them for userinfo only.
+    conformIdTokenClaims: !claimsInIdToken,
     pkce: { required: () => true },
     cookies: { keys: [randomBytes(32).toString("hex")] },
     jwks: { keys: [{ ...signingKey, kid: "dev-idp", use: "sig", alg: "RS256" }] },
