@@ -162,7 +162,22 @@ export function isMemberAccount(state: SimState, account: SimAccount): boolean {
 }
 
 // Paths as Organizations renders them: o-xxx/r-xxx/ou-.../ (accounts end with their id).
+// Cached per state: nothing moves accounts or OUs, and list calls render thousands of paths.
+const pathCache = new WeakMap<SimState, Map<string, string>>();
 export function pathOf(state: SimState, id: string): string {
+  let cache = pathCache.get(state);
+  if (!cache) {
+    cache = new Map();
+    pathCache.set(state, cache);
+  }
+  const cached = cache.get(id);
+  if (cached !== undefined) return cached;
+  const path = computePath(state, id);
+  cache.set(id, path);
+  return path;
+}
+
+function computePath(state: SimState, id: string): string {
   const parts: string[] = [];
   let cursor: string | undefined = id;
   while (cursor && cursor !== state.root.id) {
