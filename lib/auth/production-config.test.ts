@@ -1,6 +1,6 @@
 // Production refuses to start without what makes sign-in safe (lib/config.ts productionProblems),
 // and the auth layer never falls back to its development secret there.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "@/lib/config";
 import { authSecret } from "./session";
 
@@ -22,16 +22,6 @@ function problemsOf(env: Record<string, string | undefined>): string[] {
     return (err as ConfigError).problems;
   }
 }
-
-let savedDemoFlag: string | undefined;
-beforeEach(() => {
-  savedDemoFlag = process.env.ROOTWARDEN_ALLOW_INSECURE_DEMO;
-  delete process.env.ROOTWARDEN_ALLOW_INSECURE_DEMO;
-});
-afterEach(() => {
-  if (savedDemoFlag === undefined) delete process.env.ROOTWARDEN_ALLOW_INSECURE_DEMO;
-  else process.env.ROOTWARDEN_ALLOW_INSECURE_DEMO = savedDemoFlag;
-});
 
 describe("production start-up", () => {
   it("starts with a secret, an HTTPS app URL and an OIDC issuer with client credentials", () => {
@@ -71,6 +61,14 @@ describe("production start-up", () => {
       "OIDC_CLIENT_SECRET",
     ]);
     expect(() => parseConfig({ NODE_ENV: "production" })).toThrow(/See \.env\.example/);
+  });
+
+  it("lets the local demo (DEMO_MODE) use plain HTTP on 127.0.0.1, but still needs the secret and the IdP", () => {
+    expect(problemsOf({ ...GOOD, APP_URL: "http://127.0.0.1:3000", DEMO_MODE: "true" })).toEqual([]);
+    expect(problemsOf({ ...GOOD, APP_URL: "http://127.0.0.1:3000", DEMO_MODE: "true", AUTH_SECRET: undefined, OIDC_ISSUER: undefined }).map((p) => p.split(":")[0])).toEqual([
+      "AUTH_SECRET",
+      "OIDC_ISSUER",
+    ]);
   });
 
   it("does not apply in development or tests", () => {

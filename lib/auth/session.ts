@@ -24,7 +24,7 @@ export function sessionCookieName(config: Pick<TConfig, "APP_URL">): string {
 
 export function authSecret(config: Pick<TConfig, "NODE_ENV" | "AUTH_SECRET">): string {
   if (config.AUTH_SECRET) return config.AUTH_SECRET;
-  if (config.NODE_ENV === "production" && process.env.ROOTWARDEN_ALLOW_INSECURE_DEMO !== "1") {
+  if (config.NODE_ENV === "production") {
     throw new Error("AUTH_SECRET is not set: set it to a random value of 32+ characters (openssl rand -base64 32).");
   }
   return DEVELOPMENT_SECRET;
