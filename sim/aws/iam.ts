@@ -2,9 +2,9 @@
 import { decodeToken, denied, el, encodeToken, isoDate, members, queryResponse, requireAction, type OpContext } from "./context";
 import { SimError, unknownOperationError, type SimResponse } from "./errors";
 import type { Caller } from "./runtime";
-import { IAM_SERVICE_PRINCIPAL, type SimAccount, type SimState } from "./state";
+import { IAM_SERVICE_PRINCIPAL, type SimAccount } from "./state";
 
-export const IAM_OPERATIONS = new Set([
+const IAM_OPERATIONS = new Set([
   "ListOrganizationsFeatures", "EnableOrganizationsRootCredentialsManagement", "DisableOrganizationsRootCredentialsManagement",
   "EnableOrganizationsRootSessions", "DisableOrganizationsRootSessions",
   "GetAccountSummary", "GetUser", "GetLoginProfile", "CreateLoginProfile", "DeleteLoginProfile",
@@ -259,8 +259,4 @@ function summaryMap(account: SimAccount): string {
     ["AttachedPoliciesPerRoleQuota", 10], ["GlobalEndpointTokenVersion", 1],
   ];
   return "<SummaryMap>" + entries.map(([k, v]) => `<entry><key>${k}</key><value>${v}</value></entry>`).join("") + "</SummaryMap>";
-}
-
-export function isIamDelegate(state: SimState, accountId: string): boolean {
-  return state.delegatedAdmins.get(accountId)?.has(IAM_SERVICE_PRINCIPAL) ?? false;
 }

@@ -20,7 +20,7 @@ export function resolveS3Route(method: string, rawPath: string, query: URLSearch
   return { operation: `${method}${hasKey ? "Object" : "Bucket"}`, bucket };
 }
 
-export const S3_OPERATIONS = new Set(["ListBuckets", "GetBucketPolicy", "PutBucketPolicy", "DeleteBucketPolicy"]);
+const S3_OPERATIONS = new Set(["ListBuckets", "GetBucketPolicy", "PutBucketPolicy", "DeleteBucketPolicy"]);
 
 export function handleS3(ctx: OpContext, route: S3Route, body: Buffer): SimResponse {
   const { state } = ctx.sim;

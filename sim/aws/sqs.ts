@@ -53,7 +53,7 @@ export function handleSqs(ctx: OpContext, input: Input): SimResponse {
       for (const name of requested) {
         if (name !== "All" && !READABLE_ATTRIBUTES.has(name)) throw new SimError("InvalidAttributeName", `Unknown Attribute ${name}.`, 400, { jsonType: "com.amazonaws.sqs#InvalidAttributeName" });
       }
-      const all = allAttributes(ctx, queue);
+      const all = allAttributes(queue);
       const wanted = requested.includes("All") ? Object.keys(all) : requested;
       const attributes: Record<string, string> = {};
       for (const name of wanted) if (all[name] !== undefined) attributes[name] = all[name];
@@ -114,7 +114,7 @@ function findQueue(ctx: OpContext, accountId: string, name: string, action: stri
   return queue;
 }
 
-function allAttributes(ctx: OpContext, queue: SimQueue): Record<string, string> {
+function allAttributes(queue: SimQueue): Record<string, string> {
   return {
     QueueArn: `arn:aws:sqs:${queue.region}:${queue.accountId}:${queue.name}`,
     ApproximateNumberOfMessages: "0",

@@ -157,10 +157,6 @@ export function findAccounts(state: SimState, predicate: (account: SimAccount) =
   return out;
 }
 
-export function isMemberAccount(state: SimState, account: SimAccount): boolean {
-  return account.id !== state.organization.managementAccountId;
-}
-
 // Paths as Organizations renders them: o-xxx/r-xxx/ou-.../ (accounts end with their id).
 // Cached per state: nothing moves accounts or OUs, and list calls render thousands of paths.
 const pathCache = new WeakMap<SimState, Map<string, string>>();

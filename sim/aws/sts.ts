@@ -4,8 +4,6 @@ import { SimError, unknownOperationError, type SimResponse } from "./errors";
 import { IAM_SERVICE_PRINCIPAL } from "./state";
 import { parseTaskPolicyArn, TASK_POLICY_PREFIX } from "./task-policies";
 
-export const STS_OPERATIONS = new Set(["GetCallerIdentity", "AssumeRoot"]);
-
 export function handleSts(ctx: OpContext, params: URLSearchParams): SimResponse {
   switch (ctx.operation) {
     case "GetCallerIdentity":
