@@ -11,6 +11,8 @@ const config = [
   },
   {
     files: ["app/**", "lib/**", "components/**"],
+    // Tests may start the simulators; shipped code may not import them.
+    ignores: ["**/*.test.ts", "**/*.test.tsx"],
     rules: {
       "no-restricted-imports": [
         "error",

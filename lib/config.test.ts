@@ -41,6 +41,13 @@ describe("parseConfig", () => {
     expect(problems.some((p) => p.startsWith("AWS_ROLE_ARN: must be an IAM role ARN"))).toBe(true);
   });
 
+  it("refuses a ROLE_GROUPS it cannot read, naming the variable", () => {
+    const problems = problemsOf({ ROLE_GROUPS: "admin:platform-admins,superuser:everyone" });
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems.every((p) => p.startsWith("ROLE_GROUPS: "))).toBe(true);
+    expect(problems.join("\n")).toContain("superuser");
+  });
+
   it("refuses production without a secret, an https app URL and an issuer, saying what to set", () => {
     const problems = problemsOf({ NODE_ENV: "production", APP_URL: "http://rootwarden.example.com" });
     expect(problems).toEqual(

@@ -1,6 +1,7 @@
 // The environment, parsed and validated once with zod. Start-up fails with a message that names
 // each bad variable and says what to set, instead of failing later somewhere deep.
 import { z } from "zod";
+import { RoleGroupsError, parseRoleGroups } from "./auth/role-mapping";
 
 const bool = (fallback: boolean) =>
   z
@@ -52,7 +53,18 @@ export const ZConfig = z.object({
   OIDC_GROUPS_CLAIM: z.string().min(1).default("groups"),
   OIDC_PROVIDER_NAME: z.string().default("SSO"),
   /** role:group[|group...] pairs, comma-separated, e.g. admin:platform-admins,approver:sec-approvers */
-  ROLE_GROUPS: z.string().default(""),
+  ROLE_GROUPS: z
+    .string()
+    .default("")
+    .superRefine((spec, ctx) => {
+      // A typo here would silently leave people without roles; refuse to start instead.
+      try {
+        parseRoleGroups(spec);
+      } catch (err) {
+        if (!(err instanceof RoleGroupsError)) throw err;
+        for (const problem of err.problems) ctx.addIssue({ code: "custom", message: problem });
+      }
+    }),
   SESSION_MAX_AGE_HOURS: int(8, 1, 168),
 
   AWS_REGION: optionalString,
