@@ -7,7 +7,7 @@ const config = [
   ...nextVitals,
   ...nextTs,
   {
-    ignores: [".next/**", "node_modules/**", "lib/db/generated/**", ".data/**", "next-env.d.ts", "test-results/**", "playwright-report/**"],
+    ignores: ["tmp/**", ".next/**", "node_modules/**", "lib/db/generated/**", ".data/**", "next-env.d.ts", "test-results/**", "playwright-report/**"],
   },
   {
     files: ["app/**", "lib/**", "components/**"],
