@@ -55,8 +55,8 @@ export async function withRootSession<T>(
     throw toAwsCallError(err, "sts:AssumeRoot");
   }
   const secrets = [credentials.accessKeyId, credentials.secretAccessKey, credentials.sessionToken];
-  const iam = aws.createSessionIamClient(credentials);
   try {
+    const iam = await aws.createSessionIamClient(credentials);
     return await fn({ iam, secrets });
   } catch (err) {
     // Whatever escapes is rebuilt from code + redacted message; the original (and its cause chain) stays here.

@@ -2,7 +2,7 @@
 // (optionally assuming AWS_ROLE_ARN first), a required Region, throttling-aware retries and timeouts.
 import http from "node:http";
 import https from "node:https";
-import { IAMClient } from "@aws-sdk/client-iam";
+import { IAMClient, type IAMClientConfig } from "@aws-sdk/client-iam";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
 import { fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
@@ -37,7 +37,7 @@ export type TAwsContext = {
   iam: IAMClient;
   organizations: OrganizationsClient;
   /** IAM client signed with short-lived root-session credentials; used and dropped inside one call. */
-  createSessionIamClient: (credentials: TSessionCredentials) => IAMClient;
+  createSessionIamClient: (credentials: TSessionCredentials) => Promise<IAMClient>;
   destroy: () => void;
 };
 
@@ -80,6 +80,16 @@ export function createAwsContext(options: TAwsOptions = {}): TAwsContext {
   const iam = new IAMClient({ ...base, credentials });
   const organizations = new OrganizationsClient({ ...base, credentials });
 
+  // Settings every client would otherwise look up again in env and config files (thousands of times
+  // per scan): resolved once from the caller's IAM client, so session clients behave the same.
+  let sessionDefaults: Promise<Partial<IAMClientConfig>> | undefined;
+  const resolveSessionDefaults = async (): Promise<Partial<IAMClientConfig>> => ({
+    useFipsEndpoint: await iam.config.useFipsEndpoint(),
+    useDualstackEndpoint: await iam.config.useDualstackEndpoint(),
+    userAgentAppId: await iam.config.userAgentAppId(),
+    authSchemePreference: await iam.config.authSchemePreference(),
+  });
+
   return {
     region,
     endpoint,
@@ -90,7 +100,13 @@ export function createAwsContext(options: TAwsOptions = {}): TAwsContext {
     iam,
     organizations,
     // No destroy() on these clients: it would tear down the shared connection pool.
-    createSessionIamClient: (sessionCredentials) => new IAMClient({ ...base, credentials: sessionCredentials }),
+    createSessionIamClient: async (sessionCredentials) => {
+      sessionDefaults ??= resolveSessionDefaults().catch((err) => {
+        sessionDefaults = undefined;
+        throw err;
+      });
+      return new IAMClient({ ...base, ...(await sessionDefaults), credentials: sessionCredentials });
+    },
     destroy: () => {
       sts.destroy();
       iam.destroy();

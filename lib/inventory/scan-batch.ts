@@ -93,69 +93,52 @@ export async function recordResults(
     const evaluation = evaluateAccount(r.audit);
     return { r, snapshotId, status: evaluation.status, failingRules: evaluation.failingRules as string[], scanStatus: "DONE", reason: null };
   });
-  await db.$transaction(
-    async (tx) => {
-      if (signal?.aborted) throw new Error("Worker stopped; results not recorded.");
-      const moved = await tx.$queryRaw<{ accountId: string }[]>`
-        UPDATE "ScanAccount" sa
-        SET "status" = t.status, "snapshotId" = t.sid::uuid, "reason" = t.reason, "finishedAt" = t.at
-        FROM unnest(${rows.map((x) => x.r.accountId)}::text[], ${rows.map((x) => x.scanStatus)}::text[],
-                    ${rows.map((x) => x.snapshotId)}::text[], ${rows.map((x) => x.reason)}::text[],
-                    ${rows.map((x) => x.r.takenAt.toISOString())}::timestamptz[]) AS t(aid, status, sid, reason, at)
-        WHERE sa."scanId" = ${scanId}::uuid AND sa."accountId" = t.aid AND sa."status" = 'PENDING'
-        RETURNING sa."accountId"`;
-      if (moved.length === 0) return;
-      const movedIds = new Set(moved.map((m) => m.accountId));
-      const kept = rows.filter((x) => movedIds.has(x.r.accountId));
-
-      await tx.credentialSnapshot.createMany({
-        data: kept.map(({ r, snapshotId, status, failingRules }) =>
-          r.ok
-            ? {
-                id: snapshotId,
-                accountId: r.accountId,
-                organizationId,
-                scanId,
-                takenAt: r.takenAt,
-                passwordPresent: r.audit.passwordPresent,
-                passwordCreatedAt: r.audit.passwordCreatedAt ? new Date(r.audit.passwordCreatedAt) : null,
-                accessKeys: r.audit.accessKeys,
-                signingCertificates: r.audit.signingCertificates,
-                mfaDevices: r.audit.mfaDevices,
-                summary: r.audit.summary,
-                status,
-                failingRules,
-              }
-            : {
-                id: snapshotId,
-                accountId: r.accountId,
-                organizationId,
-                scanId,
-                takenAt: r.takenAt,
-                status,
-                errorCode: r.errorCode,
-                errorMessage: r.errorMessage,
-              },
-        ),
-      });
-
-      // Only a newer snapshot replaces the account's latest (two scans can overlap).
-      await tx.$executeRaw`
-        UPDATE "Account" a
-        SET "status" = t.status, "failingRules" = string_to_array(t.rules, ','), "statusReason" = t.reason,
-            "lastScannedAt" = t.at, "latestSnapshotId" = t.sid::uuid
-        FROM unnest(${kept.map((x) => x.r.accountId)}::text[], ${kept.map((x) => x.status)}::text[],
-                    ${kept.map((x) => x.failingRules.join(","))}::text[], ${kept.map((x) => x.reason)}::text[],
-                    ${kept.map((x) => x.r.takenAt.toISOString())}::timestamptz[], ${kept.map((x) => x.snapshotId)}::text[])
-             AS t(aid, status, rules, reason, at, sid)
-        WHERE a."id" = t.aid AND (a."lastScannedAt" IS NULL OR a."lastScannedAt" <= t.at)`;
-
-      const failed = kept.filter((x) => !x.r.ok).length;
-      await tx.$executeRaw`
-        UPDATE "Scan" SET "done" = "done" + ${kept.length}, "failed" = "failed" + ${failed} WHERE "id" = ${scanId}::uuid`;
-    },
-    { timeout: 60_000, maxWait: 60_000 },
-  );
+  if (signal?.aborted) throw new Error("Worker stopped; results not recorded.");
+  const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
+  const audit = (x: (typeof rows)[number]) => (x.r.ok ? x.r.audit : null);
+  // One statement, so one round trip and atomic: the guarded transition decides which rows count,
+  // and every other write joins on exactly those rows.
+  await db.$executeRaw`
+    WITH t AS (
+      SELECT * FROM unnest(
+        ${rows.map((x) => x.r.accountId)}::text[], ${rows.map((x) => x.snapshotId)}::uuid[],
+        ${rows.map((x) => x.r.takenAt.toISOString())}::timestamptz[], ${rows.map((x) => x.scanStatus)}::text[],
+        ${rows.map((x) => x.status)}::text[], ${rows.map((x) => x.failingRules.join(","))}::text[],
+        ${rows.map((x) => x.reason)}::text[], ${rows.map((x) => (x.r.ok ? null : x.r.errorCode))}::text[],
+        ${rows.map((x) => audit(x)?.passwordPresent ?? null)}::boolean[],
+        ${rows.map((x) => audit(x)?.passwordCreatedAt ?? null)}::timestamptz[],
+        ${rows.map((x) => json(audit(x)?.accessKeys))}::jsonb[], ${rows.map((x) => json(audit(x)?.signingCertificates))}::jsonb[],
+        ${rows.map((x) => json(audit(x)?.mfaDevices))}::jsonb[], ${rows.map((x) => json(audit(x)?.summary))}::jsonb[]
+      ) AS t(aid, sid, at, scan_status, status, rules, reason, error_code, password, password_at, keys, certs, mfa, summary)
+    ),
+    moved AS (
+      UPDATE "ScanAccount" sa
+      SET "status" = t.scan_status, "snapshotId" = t.sid, "reason" = t.reason, "finishedAt" = t.at
+      FROM t
+      WHERE sa."scanId" = ${scanId}::uuid AND sa."accountId" = t.aid AND sa."status" = 'PENDING'
+      RETURNING sa."accountId" AS aid
+    ),
+    kept AS (SELECT t.* FROM t JOIN moved ON moved.aid = t.aid),
+    snapshots AS (
+      INSERT INTO "CredentialSnapshot" ("id", "accountId", "organizationId", "scanId", "takenAt", "passwordPresent",
+        "passwordCreatedAt", "accessKeys", "signingCertificates", "mfaDevices", "summary", "status", "failingRules",
+        "errorCode", "errorMessage")
+      SELECT sid, aid, ${organizationId}, ${scanId}::uuid, at, password, password_at, keys, certs, mfa, summary, status,
+        string_to_array(rules, ','), error_code, CASE WHEN error_code IS NULL THEN NULL ELSE reason END
+      FROM kept
+    ),
+    accounts AS (
+      -- Only a newer snapshot replaces the account's latest (two scans can overlap).
+      UPDATE "Account" a
+      SET "status" = kept.status, "failingRules" = string_to_array(kept.rules, ','), "statusReason" = kept.reason,
+          "lastScannedAt" = kept.at, "latestSnapshotId" = kept.sid
+      FROM kept
+      WHERE a."id" = kept.aid AND (a."lastScannedAt" IS NULL OR a."lastScannedAt" <= kept.at)
+    )
+    UPDATE "Scan"
+    SET "done" = "done" + (SELECT count(*) FROM kept),
+        "failed" = "failed" + (SELECT count(*) FROM kept WHERE kept.error_code IS NOT NULL)
+    WHERE "id" = ${scanId}::uuid`;
 }
 
 /** Closes the scan once no account is PENDING; whoever commits the last results closes it. */
