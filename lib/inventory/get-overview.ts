@@ -129,8 +129,10 @@ export async function getOverview(options: {
 /**
  * Per UTC day, the status of every account as of the end of that day (today: as of now), from the
  * last snapshot taken by then, with the freshness window applied at that moment. Accounts with no
- * snapshot yet count as UNKNOWN. One SQL statement: each account's last snapshot per day becomes a
- * span of days until its next one, which is expanded and counted.
+ * snapshot yet count as UNKNOWN. One SQL statement, O(snapshots) with small constants: each
+ * account's last snapshot of a day is valid until the day of its successor; those spans are
+ * grouped (accounts scanned on the same schedule share a group) before being expanded into days.
+ * Days are integer day numbers since the epoch (UTC), which is far cheaper than timestamp math.
  */
 export async function getComplianceTrend(options: {
   db: PrismaClient;
@@ -140,77 +142,76 @@ export async function getComplianceTrend(options: {
   days: number;
 }): Promise<TTrendPoint[]> {
   const { db, organizationId, now } = options;
-  const lastDay = startOfUtcDay(now);
-  const firstDay = new Date(lastDay.getTime() - (options.days - 1) * 86_400_000);
-  const freshness = `${options.freshnessHours} hours`;
+  const lastDay = Math.floor(now.getTime() / 86_400_000);
+  const firstDay = lastDay - (options.days - 1);
+  const nowSec = now.getTime() / 1000;
+  const freshSec = options.freshnessHours * 3600;
 
-  const rows = await db.$queryRaw<{ day: Date; status: string; n: number }[]>`
-    WITH days AS (
-      SELECT d AS day, LEAST(d + interval '1 day', ${now}::timestamptz) AS as_of
-      FROM generate_series(${firstDay}::timestamptz, ${lastDay}::timestamptz, interval '1 day') AS d
-    ),
-    live AS (
-      -- Accounts that can never be audited (the management account) have no snapshots but are NOT_APPLICABLE.
-      SELECT a."id", a."joinedAt", a."leftOrgAt",
-             (a."status" = 'NOT_APPLICABLE' AND a."latestSnapshotId" IS NULL) AS never_applicable
-      FROM "Account" a WHERE a."organizationId" = ${organizationId}
-    ),
-    daily AS (
-      SELECT DISTINCT ON (s."accountId", date_trunc('day', s."takenAt", 'UTC'))
-             s."accountId", date_trunc('day', s."takenAt", 'UTC') AS day, s."takenAt", s."status"
+  const rows = await db.$queryRaw<{ day: number; status: string; n: number }[]>`
+    WITH snaps AS (
+      SELECT s."accountId", extract(epoch FROM s."takenAt")::float8 AS t, s."status",
+             extract(epoch FROM lag(s."takenAt") OVER (PARTITION BY s."accountId" ORDER BY s."takenAt" DESC))::float8 AS next_t
       FROM "CredentialSnapshot" s
       WHERE s."organizationId" = ${organizationId} AND s."takenAt" < ${now}::timestamptz
-      ORDER BY s."accountId", date_trunc('day', s."takenAt", 'UTC'), s."takenAt" DESC
     ),
     spans AS (
-      SELECT daily.*, lead(daily.day) OVER (PARTITION BY daily."accountId" ORDER BY daily.day) AS next_day
-      FROM daily
-    ),
-    expanded AS (
-      SELECT g.day, sp."accountId", sp."takenAt", sp."status"
-      FROM spans sp
-      CROSS JOIN LATERAL generate_series(
-        GREATEST(sp.day, ${firstDay}::timestamptz),
-        LEAST(COALESCE(sp.next_day - interval '1 day', ${lastDay}::timestamptz), ${lastDay}::timestamptz),
-        interval '1 day') AS g(day)
+      -- Valid from its own day up to (not including) the day of the next snapshot. Fresh while
+      -- t >= (end of day) - freshness, i.e. before stale_day; today ends "now", hence stale_now.
+      SELECT floor(sn.t / 86400)::int AS from_day,
+             floor(sn.next_t / 86400)::int AS to_day,
+             sn."status",
+             floor((sn.t + ${freshSec}::float8 - 86400) / 86400)::int + 1 AS stale_day,
+             sn.t < ${nowSec}::float8 - ${freshSec}::float8 AS stale_now,
+             floor(extract(epoch FROM a."leftOrgAt")::float8 / 86400)::int AS left_day,
+             count(*)::int AS n
+      FROM snaps sn
+      JOIN "Account" a ON a."id" = sn."accountId"
+      WHERE sn.next_t IS NULL OR floor(sn.next_t / 86400) > floor(sn.t / 86400)
+      GROUP BY 1, 2, 3, 4, 5, 6
     ),
     scanned AS (
-      SELECT e.day,
-             -- Same rule as effectiveStatus(): NOT_APPLICABLE stays, anything older than the window is UNKNOWN.
-             CASE WHEN e."status" = 'NOT_APPLICABLE' THEN 'NOT_APPLICABLE'
-                  WHEN e."takenAt" < days.as_of - ${freshness}::interval THEN 'UNKNOWN'
-                  ELSE e."status" END AS status,
-             count(*)::int AS n
-      FROM expanded e
-      JOIN days ON days.day = e.day
-      JOIN live l ON l."id" = e."accountId"
-      WHERE (l."leftOrgAt" IS NULL OR l."leftOrgAt" >= days.as_of)
+      SELECT g.day,
+             CASE WHEN sp."status" = 'NOT_APPLICABLE' THEN 'NOT_APPLICABLE'
+                  WHEN (g.day = ${lastDay}::int AND sp.stale_now) OR (g.day < ${lastDay}::int AND g.day >= sp.stale_day) THEN 'UNKNOWN'
+                  ELSE sp."status" END AS status,
+             sum(sp.n)::int AS n
+      FROM spans sp
+      -- An account that left the organization stops counting on the day it left.
+      CROSS JOIN LATERAL generate_series(GREATEST(sp.from_day, ${firstDay}::int),
+        LEAST(coalesce(sp.to_day - 1, ${lastDay}::int), coalesce(sp.left_day - 1, ${lastDay}::int), ${lastDay}::int)) AS g(day)
       GROUP BY 1, 2
     ),
+    member_groups AS (
+      -- Accounts that can never be audited (the management account) have no snapshots but are NOT_APPLICABLE.
+      SELECT floor(extract(epoch FROM a."joinedAt")::float8 / 86400)::int AS join_day,
+             floor(extract(epoch FROM a."leftOrgAt")::float8 / 86400)::int AS left_day,
+             (a."status" = 'NOT_APPLICABLE' AND a."latestSnapshotId" IS NULL) AS never_applicable,
+             count(*)::int AS n
+      FROM "Account" a
+      WHERE a."organizationId" = ${organizationId}
+      GROUP BY 1, 2, 3
+    ),
     members AS (
-      SELECT days.day, count(l."id")::int AS n, count(l."id") FILTER (WHERE l.never_applicable)::int AS na
-      FROM days
-      LEFT JOIN live l ON (l."joinedAt" IS NULL OR l."joinedAt" < days.as_of)
-                      AND (l."leftOrgAt" IS NULL OR l."leftOrgAt" >= days.as_of)
+      SELECT g.day, sum(m.n)::int AS n, coalesce(sum(m.n) FILTER (WHERE m.never_applicable), 0)::int AS na
+      FROM member_groups m
+      CROSS JOIN LATERAL generate_series(GREATEST(coalesce(m.join_day, ${firstDay}::int), ${firstDay}::int),
+        LEAST(coalesce(m.left_day - 1, ${lastDay}::int), ${lastDay}::int)) AS g(day)
       GROUP BY 1
     )
     SELECT day, status, n FROM scanned
     UNION ALL
-    SELECT m.day, 'NOT_APPLICABLE' AS status, m.na AS n FROM members m
+    SELECT m.day, 'NOT_APPLICABLE', m.na FROM members m
     UNION ALL
     -- Members without any snapshot by then: never scanned, so UNKNOWN.
-    SELECT m.day, 'UNSCANNED' AS status,
-           (m.n - m.na - coalesce((SELECT sum(s.n) FROM scanned s WHERE s.day = m.day), 0))::int AS n
-    FROM members m
-    ORDER BY 1`;
+    SELECT m.day, 'UNSCANNED', (m.n - m.na - coalesce((SELECT sum(s.n) FROM scanned s WHERE s.day = m.day), 0))::int
+    FROM members m`;
 
-  const byDay = new Map<string, TTrendPoint>();
-  for (let t = firstDay.getTime(); t <= lastDay.getTime(); t += 86_400_000) {
-    const key = new Date(t).toISOString().slice(0, 10);
-    byDay.set(key, { day: key, compliancePercent: null, ...emptyCounts() });
+  const byDay = new Map<number, TTrendPoint>();
+  for (let d = firstDay; d <= lastDay; d++) {
+    byDay.set(d, { day: new Date(d * 86_400_000).toISOString().slice(0, 10), compliancePercent: null, ...emptyCounts() });
   }
   for (const r of rows) {
-    const point = byDay.get(new Date(r.day).toISOString().slice(0, 10));
+    const point = byDay.get(Number(r.day));
     if (!point) continue;
     // Accounts that joined after a snapshot could make "members - scanned" negative; clamp.
     const n = Math.max(0, r.n);
@@ -232,10 +233,6 @@ function nextScheduledScan(now: Date, intervalHours: number, last: Date | null):
   if (!last) return now;
   const next = new Date(last.getTime() + intervalHours * 3_600_000);
   return next < now ? now : next;
-}
-
-function startOfUtcDay(d: Date): Date {
-  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
 }
 
 const scanSelect = {

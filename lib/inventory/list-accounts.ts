@@ -143,18 +143,25 @@ export async function listAccounts(
   const query = ZListAccountsQuery.parse(normalizeQueryInput(options.query));
   const freshnessHours = options.freshnessHours ?? getConfig().COMPLIANCE_FRESHNESS_HOURS;
   const cutoff = freshnessCutoff(options.now ?? new Date(), freshnessHours);
-  const organizationId = options.organizationId ?? (await resolveOrganizationId(db));
   const empty = { items: [], total: 0, page: query.page, pageSize: query.pageSize, pageCount: 0, query, freshnessHours };
-  if (!organizationId) return empty;
+  // One round trip for the organization and the OU's id path (this runs on every keystroke and page).
+  const [scope] = await db.$queryRaw<{ organizationId: string; idPath: string | null }[]>`
+    SELECT org."id" AS "organizationId", ou."idPath"
+    FROM (${
+      options.organizationId
+        ? Prisma.sql`SELECT ${options.organizationId}::text AS "id"`
+        : Prisma.sql`SELECT "id" FROM "Organization" ORDER BY "lastSyncedAt" DESC NULLS LAST, "createdAt" DESC LIMIT 1`
+    }) org
+    LEFT JOIN "Ou" ou ON ou."id" = ${query.ouId ?? ""} AND ou."organizationId" = org."id"`;
+  if (!scope) return empty;
+  if (query.ouId && !scope.idPath) {
+    throw new AppError("NOT_FOUND", `OU ${query.ouId} is not in the inventory; run an org sync or pick another OU.`);
+  }
 
-  const where: Prisma.Sql[] = [Prisma.sql`a."organizationId" = ${organizationId}`, Prisma.sql`a."leftOrgAt" IS NULL`];
+  const where: Prisma.Sql[] = [Prisma.sql`a."organizationId" = ${scope.organizationId}`, Prisma.sql`a."leftOrgAt" IS NULL`];
   if (query.status.length > 0) where.push(statusFilterSql(query.status, cutoff));
   if (query.rule) where.push(Prisma.sql`${query.rule} = ANY(a."failingRules")`);
-  if (query.ouId) {
-    const ou = await db.ou.findFirst({ where: { id: query.ouId, organizationId }, select: { idPath: true } });
-    if (!ou) throw new AppError("NOT_FOUND", `OU ${query.ouId} is not in the inventory; run an org sync or pick another OU.`);
-    where.push(Prisma.sql`a."ouIdPath" LIKE ${escapeLike(ou.idPath) + "%"}`);
-  }
+  if (scope.idPath) where.push(Prisma.sql`a."ouIdPath" LIKE ${escapeLike(scope.idPath) + "%"}`);
   if (query.q) {
     const contains = `%${escapeLike(query.q)}%`;
     where.push(
@@ -163,30 +170,36 @@ export async function listAccounts(
   }
   const whereSql = Prisma.join(where, " AND ");
   const offset = (query.page - 1) * query.pageSize;
+  const dir = Prisma.raw(query.dir === "desc" ? "DESC" : "ASC");
 
-  // Page first, then join the snapshot: the JSON columns are touched for one page only.
-  const [rows, countRows] = await Promise.all([
-    db.$queryRaw<TRawRow[]>`
-      WITH page AS (
-        SELECT a."id", a."name", a."email", a."state", a."isManagement", a."ouId", a."status",
-               a."failingRules", a."lastScannedAt", a."latestSnapshotId", o."path" AS "ouPath",
-               ${effectiveStatusSql(cutoff)} AS "effectiveStatus"
-        FROM "Account" a
-        LEFT JOIN "Ou" o ON o."id" = a."ouId"
-        WHERE ${whereSql}
-        ORDER BY ${orderBySql(query.sort, query.dir, cutoff)}
-        LIMIT ${query.pageSize} OFFSET ${offset}
-      )
-      SELECT p.*, s."passwordPresent",
-             ${jsonArrayLengthSql(Prisma.sql`s."accessKeys"`)} AS "accessKeyCount",
-             ${jsonArrayLengthSql(Prisma.sql`s."signingCertificates"`)} AS "certificateCount",
-             ${jsonArrayLengthSql(Prisma.sql`s."mfaDevices"`)} AS "mfaCount"
-      FROM page p
-      LEFT JOIN "CredentialSnapshot" s ON s."id" = p."latestSnapshotId"
-      ORDER BY ${orderBySql(query.sort, query.dir, cutoff, "p")}`,
-    db.$queryRaw<{ total: number }[]>`SELECT count(*)::int AS total FROM "Account" a WHERE ${whereSql}`,
-  ]);
-  const total = countRows[0]?.total ?? 0;
+  // One statement: filter, count (window), sort and cut the page; only then join the OU path and
+  // the snapshot, so their columns are read for one page of rows.
+  const rows = await db.$queryRaw<TRawRow[]>`
+    SELECT p.*, o."path" AS "ouPath", s."passwordPresent",
+           ${jsonArrayLengthSql(Prisma.sql`s."accessKeys"`)} AS "accessKeyCount",
+           ${jsonArrayLengthSql(Prisma.sql`s."signingCertificates"`)} AS "certificateCount",
+           ${jsonArrayLengthSql(Prisma.sql`s."mfaDevices"`)} AS "mfaCount"
+    FROM (
+      SELECT a."id", a."name", a."email", a."state", a."isManagement", a."ouId", a."status",
+             a."failingRules", a."lastScannedAt", a."latestSnapshotId",
+             ${effectiveStatusSql(cutoff)} AS "effectiveStatus",
+             ${sortKeySql(query.sort, cutoff)} AS "sortKey",
+             (count(*) OVER ())::int AS "total"
+      FROM "Account" a
+      ${query.sort === "ou" ? Prisma.sql`LEFT JOIN "Ou" so ON so."id" = a."ouId"` : Prisma.empty}
+      WHERE ${whereSql}
+      ORDER BY "sortKey" ${dir} NULLS LAST, a."name" ASC, a."id" ASC
+      LIMIT ${query.pageSize} OFFSET ${offset}
+    ) p
+    LEFT JOIN "Ou" o ON o."id" = p."ouId"
+    LEFT JOIN "CredentialSnapshot" s ON s."id" = p."latestSnapshotId"
+    ORDER BY p."sortKey" ${dir} NULLS LAST, p."name" ASC, p."id" ASC`;
+  // A page past the end has no row to carry the total: count separately (rare: stale links).
+  const total =
+    rows[0]?.total ??
+    (offset > 0
+      ? ((await db.$queryRaw<{ total: number }[]>`SELECT count(*)::int AS total FROM "Account" a WHERE ${whereSql}`)[0]?.total ?? 0)
+      : 0);
   return {
     items: rows.map(toAccountRow),
     total,
@@ -244,6 +257,7 @@ export function escapeLike(s: string): string {
 // ---------- helpers ----------
 
 type TRawRow = {
+  total: number;
   id: string;
   name: string;
   email: string;
@@ -304,28 +318,22 @@ function jsonArrayLengthSql(col: Prisma.Sql): Prisma.Sql {
   return Prisma.sql`(CASE WHEN jsonb_typeof(${col}) = 'array' THEN jsonb_array_length(${col}) END)::int`;
 }
 
-function orderBySql(
-  sort: (typeof ACCOUNT_SORTS)[number],
-  dir: "asc" | "desc",
-  cutoff: Date,
-  alias?: "p",
-): Prisma.Sql {
-  const d = Prisma.raw(dir === "desc" ? "DESC" : "ASC");
-  // The outer query re-sorts the page by the columns the CTE exposes.
-  const col = (inner: string, outer: string) => Prisma.raw(alias ? `p."${outer}"` : inner);
-  const key: Record<(typeof ACCOUNT_SORTS)[number], Prisma.Sql> = {
-    name: col(`a."name"`, "name"),
-    id: col(`a."id"`, "id"),
-    email: col(`a."email"`, "email"),
-    // Worst first when ascending: the order people triage in.
-    status: Prisma.sql`array_position(ARRAY['NON_COMPLIANT','ERROR','UNKNOWN','COMPLIANT','NOT_APPLICABLE'], ${
-      alias ? Prisma.raw(`p."effectiveStatus"`) : effectiveStatusSql(cutoff)
-    })`,
-    ou: col(`o."path"`, "ouPath"),
-    lastScannedAt: col(`a."lastScannedAt"`, "lastScannedAt"),
-    failing: alias ? Prisma.raw(`cardinality(p."failingRules")`) : Prisma.raw(`cardinality(a."failingRules")`),
-  };
-  // Ties by name then id: stable pages, and rows within a status read alphabetically.
-  const tie = Prisma.raw(alias ? `p."name" ASC, p."id" ASC` : `a."name" ASC, a."id" ASC`);
-  return Prisma.sql`${key[sort]} ${d} NULLS LAST, ${tie}`;
+function sortKeySql(sort: (typeof ACCOUNT_SORTS)[number], cutoff: Date): Prisma.Sql {
+  switch (sort) {
+    case "name":
+      return Prisma.sql`a."name"`;
+    case "id":
+      return Prisma.sql`a."id"`;
+    case "email":
+      return Prisma.sql`a."email"`;
+    case "status":
+      // Worst first when ascending: the order people triage in.
+      return Prisma.sql`array_position(ARRAY['NON_COMPLIANT','ERROR','UNKNOWN','COMPLIANT','NOT_APPLICABLE'], ${effectiveStatusSql(cutoff)})`;
+    case "ou":
+      return Prisma.sql`so."path"`;
+    case "lastScannedAt":
+      return Prisma.sql`a."lastScannedAt"`;
+    case "failing":
+      return Prisma.sql`cardinality(a."failingRules")`;
+  }
 }

@@ -1,0 +1,346 @@
+// `npm run bench:api -- [--accounts 10000] [--days 30] [--clients 20] [--requests 3000]`: the account
+// list API under load. Seeds an embedded Postgres in a temp dir with SQL (OU tree, accounts, a daily
+// snapshot per account), starts the production build with `next start` against it, forges a viewer
+// session cookie and fires GET /api/accounts filtered by status and OU subtree from N concurrent
+// clients. Progress on stderr; last stdout line: JSON with p50/p95/p99, errors and throughput.
+import { spawn, type ChildProcess } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { encodeSessionCookie } from "@/lib/auth/session";
+import { choosePort, startEmbeddedPostgres } from "@/lib/db/embedded-postgres";
+import { migrate } from "@/lib/db/migrate";
+import { buildIfStale } from "./lib/stack";
+
+type TArgs = { accounts: number; days: number; clients: number; requests: number; ous: number };
+
+const P95_TARGET_MS = 150;
+const ORG_ID = "o-benchmark01";
+const ROOT_ID = "r-bnch";
+
+function parseArgs(argv: string[]): TArgs {
+  const args: TArgs = { accounts: 10_000, days: 30, clients: 20, requests: 3000, ous: 500 };
+  const keys: Record<string, keyof TArgs> = {
+    "--accounts": "accounts",
+    "--days": "days",
+    "--clients": "clients",
+    "--requests": "requests",
+    "--ous": "ous",
+  };
+  for (let i = 0; i < argv.length; i += 2) {
+    const key = keys[argv[i]];
+    const value = Number(argv[i + 1]);
+    if (!key || !Number.isInteger(value) || value < 1) {
+      throw new Error(
+        `usage: npm run bench:api -- [--accounts N] [--days D] [--clients C] [--requests R] [--ous O] (bad: ${argv[i]} ${argv[i + 1] ?? ""})`,
+      );
+    }
+    args[key] = value;
+  }
+  return args;
+}
+
+const say = (line: string) => process.stderr.write(`[bench:api] ${line}\n`);
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const tmp = mkdtempSync(path.join(os.tmpdir(), "rootwarden-bench-api-"));
+  chmodSync(tmp, 0o755);
+  const cleanups: (() => Promise<unknown> | void)[] = [() => rmSync(tmp, { recursive: true, force: true })];
+  try {
+    say(`starting embedded Postgres in ${tmp}`);
+    const server = await startEmbeddedPostgres({ dataDir: path.join(tmp, "pg"), ephemeral: true });
+    cleanups.push(() => server.stop());
+    const databaseUrl = server.url();
+    await migrate(databaseUrl);
+
+    const seeded = await timed(() => seed(databaseUrl, args));
+    say(`seeded ${args.accounts} accounts, ${seeded.value.ous} OUs, ${seeded.value.snapshots} snapshots in ${seeded.ms.toFixed(0)} ms`);
+
+    buildIfStale(say);
+    const port = await choosePort(0);
+    const appUrl = `http://127.0.0.1:${port}`;
+    const authSecret = `bench-${Math.random().toString(36).slice(2)}-${Date.now()}-secret-secret`;
+    const app = startApp(port, {
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+      PORT: String(port),
+      APP_URL: appUrl,
+      NEXTAUTH_URL: appUrl,
+      DATABASE_URL: databaseUrl,
+      AUTH_SECRET: authSecret,
+      // The benchmark signs its own session; no IdP is contacted, but production config wants one named.
+      OIDC_ISSUER: "http://127.0.0.1:9/unused",
+      OIDC_CLIENT_ID: "bench",
+      OIDC_CLIENT_SECRET: "bench",
+      // Plain http on 127.0.0.1, as in the demo.
+      DEMO_MODE: "true",
+      // Reads only: no job worker in this process.
+      WORKER_IN_WEB: "false",
+    });
+    cleanups.push(() => stopChild(app));
+    await waitForHealth(appUrl, app);
+
+    const cookie = await encodeSessionCookie(
+      {
+        sub: "bench-viewer",
+        uid: "00000000-0000-4000-8000-00000000bead",
+        email: "bench@example.com",
+        name: "Bench Viewer",
+        roles: ["viewer"],
+        signedInAt: Math.floor(Date.now() / 1000),
+      },
+      { NODE_ENV: "production", APP_URL: appUrl, AUTH_SECRET: authSecret, SESSION_MAX_AGE_HOURS: 8 },
+    );
+
+    const urls = seeded.value.ouIds.flatMap((ouId, i) => [
+      `/api/accounts?status=NON_COMPLIANT&ouId=${ouId}&pageSize=50`,
+      `/api/accounts?status=NON_COMPLIANT,UNKNOWN&ouId=${ouId}&sort=lastScannedAt&dir=desc&page=${1 + (i % 3)}`,
+    ]);
+    say(`warming up (${Math.min(100, urls.length)} requests)`);
+    await load(appUrl, cookie.header, urls.slice(0, 100), 4, 100);
+
+    say(`measuring: ${args.requests} requests of GET /api/accounts (status + OU subtree) from ${args.clients} concurrent clients`);
+    const result = await load(appUrl, cookie.header, urls, args.clients, args.requests);
+    const others = {
+      ous: await sampleLatency(appUrl, cookie.header, "/api/ous", 20),
+      overview: await sampleLatency(appUrl, cookie.header, "/api/overview", 10),
+    };
+
+    const summary = {
+      benchmark: "api-accounts-list",
+      mode: "http (next start, production build)",
+      accounts: args.accounts,
+      ous: seeded.value.ous,
+      snapshots: seeded.value.snapshots,
+      clients: args.clients,
+      requests: result.latencies.length,
+      errors: result.errors,
+      firstError: result.firstError,
+      p50Ms: round(percentile(result.latencies, 50)),
+      p95Ms: round(percentile(result.latencies, 95)),
+      p99Ms: round(percentile(result.latencies, 99)),
+      maxMs: round(Math.max(...result.latencies)),
+      requestsPerSecond: round(result.latencies.length / (result.wallMs / 1000)),
+      p95TargetMs: P95_TARGET_MS,
+      pass: percentile(result.latencies, 95) <= P95_TARGET_MS && result.errors === 0,
+      singleClient: { ousP95Ms: round(percentile(others.ous, 95)), overviewP95Ms: round(percentile(others.overview, 95)) },
+    };
+    say(
+      `p50 ${summary.p50Ms} ms, p95 ${summary.p95Ms} ms (target <= ${P95_TARGET_MS}), p99 ${summary.p99Ms} ms, ` +
+        `${summary.errors} errors, ${summary.requestsPerSecond} req/s; /api/ous p95 ${summary.singleClient.ousP95Ms} ms, ` +
+        `/api/overview p95 ${summary.singleClient.overviewP95Ms} ms (one client)`,
+    );
+    console.log(JSON.stringify(summary));
+    if (!summary.pass) process.exitCode = 1;
+  } finally {
+    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch((err) => say(`cleanup: ${String(err)}`));
+  }
+}
+
+// ---------- seeding: plain SQL, set-based ----------
+
+async function seed(databaseUrl: string, args: TArgs): Promise<{ ous: number; snapshots: number; ouIds: string[] }> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(
+      `INSERT INTO "Organization" ("id", "arn", "featureSet", "managementAccountId", "trustedAccessIam",
+         "rootCredentialsManagement", "rootSessions", "lastSyncedAt", "featuresCheckedAt", "updatedAt")
+       VALUES ($1, $2, 'ALL', '100000000000', true, true, true, now(), now(), now())`,
+      [ORG_ID, `arn:aws:organizations::100000000000:organization/${ORG_ID}`],
+    );
+
+    // A tree about 3 levels deep: 10 top-level OUs, each with children, each with grandchildren.
+    const ous = buildOuTree(args.ous);
+    await client.query(
+      `INSERT INTO "Ou" ("id", "organizationId", "parentId", "name", "arn", "isRoot", "path", "idPath", "depth", "syncedAt")
+       SELECT t.id, $1, t.parent, t.name, 'arn:aws:organizations::100000000000:ou/' || t.id, t.depth = 0, t.path, t.id_path, t.depth, now()
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[])
+         AS t(id, parent, name, path, id_path, depth)`,
+      [
+        ORG_ID,
+        ous.map((o) => o.id),
+        ous.map((o) => o.parentId),
+        ous.map((o) => o.name),
+        ous.map((o) => o.path),
+        ous.map((o) => o.idPath),
+        ous.map((o) => o.depth),
+      ],
+    );
+
+    // Accounts spread over every OU but the root.
+    const placed = ous.filter((o) => o.depth > 0);
+    await client.query(
+      `INSERT INTO "Account" ("id", "organizationId", "ouId", "ouIdPath", "name", "email", "arn", "state", "joinedAt", "syncedAt")
+       SELECT lpad((200000000000 + g)::text, 12, '0'), $1, o.id, o.id_path,
+              'acct-' || g, 'aws+acct-' || g || '@example.com',
+              'arn:aws:organizations::100000000000:account/' || $1 || '/' || (200000000000 + g), 'ACTIVE',
+              now() - interval '400 days', now()
+       FROM generate_series(1, $2::int) AS g
+       JOIN unnest($3::text[], $4::text[]) WITH ORDINALITY AS o(id, id_path, n) ON o.n = 1 + (g % $5::int)`,
+      [ORG_ID, args.accounts, placed.map((o) => o.id), placed.map((o) => o.idPath), placed.length],
+    );
+
+    // One snapshot per account per day; about 40% of accounts keep a password, some keep keys.
+    await client.query(
+      `INSERT INTO "CredentialSnapshot" ("id", "accountId", "organizationId", "takenAt", "passwordPresent", "passwordCreatedAt",
+         "accessKeys", "signingCertificates", "mfaDevices", "status", "failingRules")
+       SELECT gen_random_uuid(), a."id", $1, now() - make_interval(days => d.d, mins => (h % 600)),
+              pw, CASE WHEN pw THEN now() - interval '900 days' END,
+              CASE WHEN keys THEN '[{"accessKeyId":"AKIA…BNCH","status":"Active","createDate":"2024-01-01T00:00:00Z","lastUsedDate":null}]'::jsonb ELSE '[]'::jsonb END,
+              '[]'::jsonb,
+              CASE WHEN pw THEN '[{"serialNumber":"arn:aws:iam::000000000000:mfa/root","type":"virtual","enableDate":"2024-01-01T00:00:00Z"}]'::jsonb ELSE '[]'::jsonb END,
+              CASE WHEN pw OR keys THEN 'NON_COMPLIANT' ELSE 'COMPLIANT' END,
+              array_remove(ARRAY[CASE WHEN pw THEN 'account.no-password' END, CASE WHEN keys THEN 'account.no-access-keys' END,
+                                 CASE WHEN pw THEN 'account.hardware-mfa-while-password' END], NULL)
+       FROM "Account" a
+       CROSS JOIN generate_series(0, $2::int - 1) AS d(d)
+       CROSS JOIN LATERAL (SELECT abs(hashtext(a."id" || ':' || d.d)) AS h) x
+       CROSS JOIN LATERAL (SELECT (h % 100) < 40 - d.d / 2 AS pw, (h % 100) BETWEEN 90 AND 94 AS keys) f`,
+      [ORG_ID, args.days],
+    );
+
+    // Denormalize the latest snapshot onto each account, as the scanner does.
+    await client.query(`
+      UPDATE "Account" a SET "status" = s."status", "failingRules" = s."failingRules", "lastScannedAt" = s."takenAt",
+             "latestSnapshotId" = s."id"
+      FROM (SELECT DISTINCT ON ("accountId") "accountId", "id", "status", "failingRules", "takenAt"
+            FROM "CredentialSnapshot" ORDER BY "accountId", "takenAt" DESC) s
+      WHERE s."accountId" = a."id"`);
+    await client.query("ANALYZE");
+    const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM "CredentialSnapshot"`);
+    // Filter targets: the root, every top-level OU and a sample of deeper ones.
+    const targets = [ROOT_ID, ...ous.filter((o) => o.depth === 1).map((o) => o.id), ...ous.filter((o) => o.depth >= 2).filter((_, i) => i % 10 === 0).map((o) => o.id)];
+    return { ous: ous.length, snapshots: rows[0].n, ouIds: targets };
+  } finally {
+    await client.end();
+  }
+}
+
+type TOuSeed = { id: string; parentId: string | null; name: string; path: string; idPath: string; depth: number };
+
+function buildOuTree(total: number): TOuSeed[] {
+  const root: TOuSeed = { id: ROOT_ID, parentId: null, name: "Root", path: "Root", idPath: `${ROOT_ID}/`, depth: 0 };
+  const out: TOuSeed[] = [root];
+  let n = 0;
+  const add = (parent: TOuSeed, label: string): TOuSeed => {
+    n++;
+    const id = `ou-bnch-${String(n).padStart(8, "0")}`;
+    const ou = { id, parentId: parent.id, name: label, path: `${parent.path}/${label}`, idPath: `${parent.idPath}${id}/`, depth: parent.depth + 1 };
+    out.push(ou);
+    return ou;
+  };
+  const top = Array.from({ length: 10 }, (_, i) => add(root, `Unit-${i + 1}`));
+  const mid = top.flatMap((t, i) => Array.from({ length: 7 }, (_, j) => add(t, `Team-${i + 1}-${j + 1}`)));
+  for (let k = 0; out.length < total; k++) add(mid[k % mid.length], `Env-${k + 1}`);
+  return out;
+}
+
+// ---------- load ----------
+
+async function load(
+  appUrl: string,
+  cookie: string,
+  urls: string[],
+  clients: number,
+  total: number,
+): Promise<{ latencies: number[]; errors: number; firstError: string | null; wallMs: number }> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let firstError: string | null = null;
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < total) {
+      const i = next++;
+      const url = urls[(i * 7919) % urls.length];
+      const t0 = performance.now();
+      try {
+        const res = await fetch(`${appUrl}${url}`, { headers: { cookie } });
+        const body = await res.text();
+        latencies.push(performance.now() - t0);
+        if (!res.ok) {
+          errors++;
+          firstError ??= `HTTP ${res.status} for ${url}: ${body.slice(0, 200)}`;
+        }
+      } catch (err) {
+        latencies.push(performance.now() - t0);
+        errors++;
+        firstError ??= `${url}: ${err instanceof Error ? err.message : String(err)}`;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, worker));
+  return { latencies, errors, firstError, wallMs: performance.now() - started };
+}
+
+async function sampleLatency(appUrl: string, cookie: string, url: string, n: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const res = await fetch(`${appUrl}${url}`, { headers: { cookie } });
+    await res.text();
+    if (!res.ok) throw new Error(`${url} answered HTTP ${res.status}`);
+    out.push(performance.now() - t0);
+  }
+  return out;
+}
+
+// ---------- helpers ----------
+
+function startApp(port: number, env: Record<string, string>): ChildProcess {
+  const next = path.join(process.cwd(), "node_modules", "next", "dist", "bin", "next");
+  const child = spawn(process.execPath, [next, "start", "-p", String(port), "-H", "127.0.0.1"], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.on("data", (d: Buffer) => process.env.BENCH_VERBOSE && say(`app: ${d.toString().trim()}`));
+  child.stderr?.on("data", (d: Buffer) => say(`app: ${d.toString().trim()}`));
+  return child;
+}
+
+async function waitForHealth(appUrl: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`next start exited with code ${child.exitCode}`);
+    try {
+      const res = await fetch(`${appUrl}/api/health`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error("The app did not answer /api/health within 60 s.");
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  if (child.exitCode === null) child.kill("SIGKILL");
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const t0 = performance.now();
+  const value = await fn();
+  return { value, ms: performance.now() - t0 };
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+
+main().catch((err) => {
+  say(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.exit(1);
+});
