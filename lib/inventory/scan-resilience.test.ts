@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { stopJobClient } from "@/lib/jobs/boss";
+import { startAwsSim, type AwsSim } from "@/sim/aws/server";
 import { startWorker, type TWorker } from "@/lib/jobs/start-worker";
 import { cancelScan } from "./cancel-scan";
 import { getScanProgress } from "./get-scan-progress";
@@ -14,11 +15,11 @@ import { syncOrganization } from "./sync-organization";
 const admin = { userId: "00000000-0000-4000-8000-000000000001", subject: "admin", email: "admin@example.com", name: "Admin", roles: ["admin" as const] };
 
 describe("scan with throttling, faults and timeouts", () => {
-  let f: TInventoryFixture;
+  let f: TInventoryFixture<AwsSim>;
   let worker: TWorker;
   beforeAll(async () => {
     // Short per-call timeout and few attempts so some accounts really run out of retries.
-    f = await startInventoryFixture({ accounts: 80, seed: 11 }, { timeoutMs: 400, maxAttempts: 3 });
+    f = await startInventoryFixture(await startAwsSim({ accounts: 80, seed: 11 }), { timeoutMs: 400, maxAttempts: 3 });
     await syncOrganization({ db: f.db.prisma, aws: f.aws });
     worker = await startWorker({ databaseUrl: f.db.url, db: f.db.prisma, aws: f.aws, concurrency: 24, batchSize: 9, intervalHours: 0, log: () => {} });
   });
@@ -71,11 +72,11 @@ describe("scan with throttling, faults and timeouts", () => {
 });
 
 describe("worker killed mid-scan", () => {
-  let f: TInventoryFixture;
+  let f: TInventoryFixture<AwsSim>;
   let child: ChildProcess | undefined;
   let worker: TWorker | undefined;
   beforeAll(async () => {
-    f = await startInventoryFixture({ accounts: 60, seed: 3, latencyMs: 60 });
+    f = await startInventoryFixture(await startAwsSim({ accounts: 60, seed: 3, latencyMs: 60 }));
     await syncOrganization({ db: f.db.prisma, aws: f.aws });
   });
   afterEach(() => {
@@ -145,10 +146,10 @@ describe("worker killed mid-scan", () => {
 });
 
 describe("cancel", () => {
-  let f: TInventoryFixture;
+  let f: TInventoryFixture<AwsSim>;
   let worker: TWorker;
   beforeAll(async () => {
-    f = await startInventoryFixture({ accounts: 60, seed: 5, latencyMs: 80 });
+    f = await startInventoryFixture(await startAwsSim({ accounts: 60, seed: 5, latencyMs: 80 }));
     await syncOrganization({ db: f.db.prisma, aws: f.aws });
     worker = await startWorker({ databaseUrl: f.db.url, db: f.db.prisma, aws: f.aws, concurrency: 3, batchSize: 5, intervalHours: 0, log: () => {} });
   });

@@ -1,14 +1,15 @@
 // The scheduled full scan: due -> org sync + full scan; not due, already running, or turned off -> nothing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startAwsSim, type AwsSim } from "@/sim/aws/server";
 import { startWorker, type TWorker } from "@/lib/jobs/start-worker";
 import { runScheduledScanIfDue } from "./scan-scheduled";
 import { startInventoryFixture, waitForScan, type TInventoryFixture } from "./scan-test-helpers";
 
 describe("runScheduledScanIfDue", () => {
-  let f: TInventoryFixture;
+  let f: TInventoryFixture<AwsSim>;
   let worker: TWorker;
   beforeAll(async () => {
-    f = await startInventoryFixture({ accounts: 25, seed: 4 });
+    f = await startInventoryFixture(await startAwsSim({ accounts: 25, seed: 4 }));
     worker = await startWorker({ databaseUrl: f.db.url, db: f.db.prisma, aws: f.aws, concurrency: 8, batchSize: 5, intervalHours: 0, log: () => {} });
   });
   afterAll(async () => {

@@ -6,6 +6,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startAwsSim, type AwsSim } from "@/sim/aws/server";
 import { startWorker, type TWorker } from "@/lib/jobs/start-worker";
 import { cancelScan } from "./cancel-scan";
 import { getScanProgress } from "./get-scan-progress";
@@ -18,14 +19,14 @@ const admin = { userId: "00000000-0000-4000-8000-000000000001", subject: "admin"
 describe("root-session credentials never leak", () => {
   const issued = new Set<string>();
   let proxy: http.Server;
-  let f: TInventoryFixture;
+  let f: TInventoryFixture<AwsSim>;
   let worker: TWorker;
   const captured: string[] = [];
   const restore: (() => void)[] = [];
 
   beforeAll(async () => {
     f = await startInventoryFixture(
-      { accounts: 50, seed: 9 },
+      await startAwsSim({ accounts: 50, seed: 9 }),
       { maxAttempts: 1, endpointFor: async (sim) => startRecordingProxy(sim.endpoint, issued).then((p) => ((proxy = p.server), p.endpoint)) },
     );
     // Everything printed from here on is captured: console.* and raw stdout/stderr writes.

@@ -1,19 +1,36 @@
-// Shared set-up for the inventory integration tests: the AWS simulator (in-process, real SDK over
-// HTTP), a fresh migrated database, and small waits. Imported by *.test.ts files only.
-import { startAwsSim, type AwsSim, type AwsSimOptions } from "@/sim/aws/server";
-import type { SimAccount } from "@/sim/aws/state";
+// Shared set-up for the inventory integration tests: a fresh migrated database and an AWS context
+// for the simulator the test started (tests import sim/; this helper, under lib/, may not), waits.
 import { createAwsContext, type TAwsContext, type TAwsOptions } from "@/lib/aws/context";
 import { createTestDatabase, type TTestDatabase } from "@/lib/db/test-db";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { evaluateAccount, notScannableReason, type TComplianceStatus } from "./compliance";
 
-export type TInventoryFixture = { sim: AwsSim; db: TTestDatabase; aws: TAwsContext; close: () => Promise<void> };
+/** The parts of the simulator handle (sim/aws/server) these helpers use. */
+export type TSimLike = {
+  endpoint: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  managementAccountId: string;
+  close: () => Promise<void>;
+};
+export type TSimAccountLike = {
+  id: string;
+  state: string;
+  root: {
+    loginProfile: unknown;
+    accessKeys: readonly unknown[];
+    signingCertificates: readonly unknown[];
+    mfaDevices: readonly { kind: "virtual" | "hardware"; assigned: boolean }[];
+  };
+};
 
-export async function startInventoryFixture(
-  simOptions: AwsSimOptions = {},
-  awsOptions: TAwsOptions & { endpointFor?: (sim: AwsSim) => Promise<string> } = {},
-): Promise<TInventoryFixture> {
-  const sim = await startAwsSim({ accounts: 40, seed: 7, ...simOptions });
+export type TInventoryFixture<TSim extends TSimLike> = { sim: TSim; db: TTestDatabase; aws: TAwsContext; close: () => Promise<void> };
+
+export async function startInventoryFixture<TSim extends TSimLike>(
+  sim: TSim,
+  awsOptions: TAwsOptions & { endpointFor?: (sim: TSim) => Promise<string> } = {},
+): Promise<TInventoryFixture<TSim>> {
   const db = await createTestDatabase();
   const { endpointFor, ...rest } = awsOptions;
   const aws = createAwsContext({
@@ -37,14 +54,14 @@ export async function startInventoryFixture(
 }
 
 /** What the account's status must be, from the simulator's ground truth. */
-export function expectedStatus(sim: AwsSim, account: SimAccount): { status: TComplianceStatus; failingRules: string[] } {
+export function expectedStatus(sim: TSimLike, account: TSimAccountLike): { status: TComplianceStatus; failingRules: string[] } {
   const isManagement = account.id === sim.managementAccountId;
   if (notScannableReason({ state: account.state, isManagement })) return { status: "NOT_APPLICABLE", failingRules: [] };
   const r = account.root;
   return evaluateAccount({
     passwordPresent: r.loginProfile !== null,
-    accessKeys: r.accessKeys,
-    signingCertificates: r.signingCertificates,
+    accessKeys: r.accessKeys.map(() => ({})),
+    signingCertificates: r.signingCertificates.map(() => ({})),
     mfaDevices: r.mfaDevices.filter((d) => d.assigned).map((d) => ({ type: d.kind })),
   });
 }

@@ -1,5 +1,6 @@
 // Org sync and scans end to end: AWS simulator through the real SDK, real Postgres, real pg-boss workers.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startAwsSim, type AwsSim } from "@/sim/aws/server";
 import { startWorker, type TWorker } from "@/lib/jobs/start-worker";
 import { getScanProgress } from "./get-scan-progress";
 import { expectedStatus, startInventoryFixture, waitForScan, type TInventoryFixture } from "./scan-test-helpers";
@@ -7,10 +8,10 @@ import { startScan } from "./start-scan";
 import { syncOrganization } from "./sync-organization";
 
 describe("org sync", () => {
-  let f: TInventoryFixture;
+  let f: TInventoryFixture<AwsSim>;
   beforeAll(async () => {
     // Every 3rd Organizations page comes back empty with a NextToken, as AWS says can happen.
-    f = await startInventoryFixture({ accounts: 120, quirks: { orgsEmptyPageEvery: 3 } });
+    f = await startInventoryFixture(await startAwsSim({ accounts: 120, seed: 7, quirks: { orgsEmptyPageEvery: 3 } }));
   });
   afterAll(async () => f?.close());
 
@@ -44,10 +45,10 @@ describe("org sync", () => {
 });
 
 describe("scan", () => {
-  let f: TInventoryFixture;
+  let f: TInventoryFixture<AwsSim>;
   let worker: TWorker;
   beforeAll(async () => {
-    f = await startInventoryFixture({ accounts: 60 });
+    f = await startInventoryFixture(await startAwsSim({ accounts: 60, seed: 7 }));
     await syncOrganization({ db: f.db.prisma, aws: f.aws });
     worker = await startWorker({ databaseUrl: f.db.url, db: f.db.prisma, aws: f.aws, concurrency: 16, batchSize: 7, intervalHours: 0, log: () => {} });
   });
