@@ -144,30 +144,34 @@ export async function listAccounts(
   const freshnessHours = options.freshnessHours ?? getConfig().COMPLIANCE_FRESHNESS_HOURS;
   const cutoff = freshnessCutoff(options.now ?? new Date(), freshnessHours);
   const empty = { items: [], total: 0, page: query.page, pageSize: query.pageSize, pageCount: 0, query, freshnessHours };
-  // One round trip for the organization and the OU's id path (this runs on every keystroke and page).
-  const [scope] = await db.$queryRaw<{ organizationId: string; idPath: string | null }[]>`
-    SELECT org."id" AS "organizationId", ou."idPath"
-    FROM (${
-      options.organizationId
-        ? Prisma.sql`SELECT ${options.organizationId}::text AS "id"`
-        : Prisma.sql`SELECT "id" FROM "Organization" ORDER BY "lastSyncedAt" DESC NULLS LAST, "createdAt" DESC LIMIT 1`
-    }) org
-    LEFT JOIN "Ou" ou ON ou."id" = ${query.ouId ?? ""} AND ou."organizationId" = org."id"`;
-  if (!scope) return empty;
-  if (query.ouId && !scope.idPath) {
-    throw new AppError("NOT_FOUND", `OU ${query.ouId} is not in the inventory; run an org sync or pick another OU.`);
+  // Everything happens in one statement (each round trip through Prisma costs ~1 ms of CPU, and
+  // this runs on every keystroke and page). The subtree is matched as "ouIdPath is one of the
+  // subtree's OU paths": equality can use the (organizationId, ouIdPath) index under any collation,
+  // where LIKE 'prefix%' cannot. A root id (r-...) means the whole organization.
+  const isRoot = query.ouId?.startsWith("r-") ?? false;
+  const where: Prisma.Sql[] = [Prisma.sql`a."organizationId" = (SELECT "id" FROM org)`, Prisma.sql`a."leftOrgAt" IS NULL`];
+  if (query.ouId && isRoot) {
+    where.push(Prisma.sql`EXISTS (SELECT 1 FROM "Ou" r WHERE r."id" = ${query.ouId} AND r."organizationId" = (SELECT "id" FROM org))`);
+  } else if (query.ouId) {
+    where.push(Prisma.sql`a."ouIdPath" = ANY(((SELECT paths FROM subtree))::text[])`);
   }
-
-  const where: Prisma.Sql[] = [Prisma.sql`a."organizationId" = ${scope.organizationId}`, Prisma.sql`a."leftOrgAt" IS NULL`];
   if (query.status.length > 0) where.push(statusFilterSql(query.status, cutoff));
   if (query.rule) where.push(Prisma.sql`${query.rule} = ANY(a."failingRules")`);
-  if (scope.idPath) where.push(Prisma.sql`a."ouIdPath" LIKE ${escapeLike(scope.idPath) + "%"}`);
   if (query.q) {
     const contains = `%${escapeLike(query.q)}%`;
     where.push(
       Prisma.sql`(a."name" ILIKE ${contains} OR a."email" ILIKE ${contains} OR a."id" LIKE ${escapeLike(query.q) + "%"})`,
     );
   }
+  const withSql = Prisma.sql`WITH org AS (${
+    options.organizationId
+      ? Prisma.sql`SELECT ${options.organizationId}::text AS "id"`
+      : Prisma.sql`SELECT "id" FROM "Organization" ORDER BY "lastSyncedAt" DESC NULLS LAST, "createdAt" DESC LIMIT 1`
+  }), subtree AS (
+    SELECT array_agg(d."idPath") AS paths FROM "Ou" t
+    JOIN "Ou" d ON d."organizationId" = t."organizationId" AND starts_with(d."idPath", t."idPath")
+    WHERE t."id" = ${query.ouId ?? ""} AND t."organizationId" = (SELECT "id" FROM org)
+  )`;
   const whereSql = Prisma.join(where, " AND ");
   const offset = (query.page - 1) * query.pageSize;
   const dir = Prisma.raw(query.dir === "desc" ? "DESC" : "ASC");
@@ -175,6 +179,7 @@ export async function listAccounts(
   // One statement: filter, count (window), sort and cut the page; only then join the OU path and
   // the snapshot, so their columns are read for one page of rows.
   const rows = await db.$queryRaw<TRawRow[]>`
+    ${withSql}
     SELECT p.*, o."path" AS "ouPath", s."passwordPresent",
            ${jsonArrayLengthSql(Prisma.sql`s."accessKeys"`)} AS "accessKeyCount",
            ${jsonArrayLengthSql(Prisma.sql`s."signingCertificates"`)} AS "certificateCount",
@@ -194,11 +199,17 @@ export async function listAccounts(
     LEFT JOIN "Ou" o ON o."id" = p."ouId"
     LEFT JOIN "CredentialSnapshot" s ON s."id" = p."latestSnapshotId"
     ORDER BY p."sortKey" ${dir} NULLS LAST, p."name" ASC, p."id" ASC`;
+  if (rows.length === 0 && query.ouId) {
+    const ou = await db.ou.findUnique({ where: { id: query.ouId }, select: { organizationId: true } });
+    if (!ou || (options.organizationId && ou.organizationId !== options.organizationId)) {
+      throw new AppError("NOT_FOUND", `OU ${query.ouId} is not in the inventory; run an org sync or pick another OU.`);
+    }
+  }
   // A page past the end has no row to carry the total: count separately (rare: stale links).
   const total =
     rows[0]?.total ??
     (offset > 0
-      ? ((await db.$queryRaw<{ total: number }[]>`SELECT count(*)::int AS total FROM "Account" a WHERE ${whereSql}`)[0]?.total ?? 0)
+      ? ((await db.$queryRaw<{ total: number }[]>`${withSql} SELECT count(*)::int AS total FROM "Account" a WHERE ${whereSql}`)[0]?.total ?? 0)
       : 0);
   return {
     items: rows.map(toAccountRow),
