@@ -45,7 +45,9 @@ describe("buildAuthOptions", () => {
   });
 
   it("refuses an invalid ROLE_GROUPS", () => {
-    expect(() => buildAuthOptions(testConfig({ ROLE_GROUPS: "root:everyone" }))).toThrow(RoleGroupsError);
+    // parseConfig already refuses it at start-up; the options builder checks again on its own.
+    expect(() => testConfig({ ROLE_GROUPS: "root:everyone" })).toThrow(/ROLE_GROUPS/);
+    expect(() => buildAuthOptions({ ...testConfig(), ROLE_GROUPS: "root:everyone" })).toThrow(RoleGroupsError);
   });
 
   it("derives the redirect URI to register with the IdP", () => {
