@@ -3,7 +3,7 @@
 // Ctrl-C stops everything it started.
 import { parseArgs } from "node:util";
 import { DEMO_PASSWORD, DEMO_USERS } from "@/sim/idp/server";
-import { startStack, type TStack } from "./lib/stack";
+import { startStack, stopStartedServices } from "./lib/stack";
 
 function usage(message: string): never {
   console.error(`${message}\nUsage: npm run demo -- [--port 3000] [--accounts 300] [--seed 1] [--latency-ms 0]`);
@@ -36,20 +36,19 @@ async function main() {
   const seed = intArg(values.seed, "seed", 1, 0, 2 ** 31);
   const latencyMs = intArg(values["latency-ms"], "latency-ms", 0, 0, 10_000);
 
-  let stack: TStack | undefined;
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping the app, simulators and database...`);
-    await stack?.stop();
+    await stopStartedServices();
     console.log("stopped.");
     process.exit(0);
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 
-  stack = await startStack({ port, dataDir: ".data/postgres", accounts, seed, awsLatencyMs: latencyMs, seedInventory: true });
+  const stack = await startStack({ port, dataDir: ".data/postgres", accounts, seed, awsLatencyMs: latencyMs, seedInventory: true });
 
   const users = DEMO_USERS.map((u) => `    ${u.username.padEnd(12)} ${u.description}`).join("\n");
   console.log(`

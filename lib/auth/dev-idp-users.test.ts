@@ -1,7 +1,6 @@
 // The sign-in page's demo-user list: read from a running dev IdP and mapped to roles with the app's
 // own ROLE_GROUPS; never requested from a non-loopback issuer.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-// eslint-disable-next-line no-restricted-imports -- tests (never app code) may start the dev IdP
 import { DEMO_ROLE_GROUPS, startIdp, type TIdp } from "@/sim/idp/server";
 import { fetchDevIdpUsers, isDevIdpIssuer } from "./dev-idp-users";
 

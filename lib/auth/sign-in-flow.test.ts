@@ -2,7 +2,6 @@
 // state) -> role mapping -> User row in a real Postgres -> a session cookie the guards accept.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import NextAuth from "next-auth/next";
-// eslint-disable-next-line no-restricted-imports -- tests (never app code) may start the dev IdP
 import { DEMO_ROLE_GROUPS, startIdp, type TIdp } from "@/sim/idp/server";
 import { createTestDatabase, type TTestDatabase } from "@/lib/db/test-db";
 import { buildAuthOptions, oidcCallbackUrl } from "./options";

