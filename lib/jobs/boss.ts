@@ -7,7 +7,12 @@ export const QUEUES = {
   scanBatch: "inventory-scan-batch",
   /** Cron tick that starts the scheduled full scan when one is due. */
   scheduledScan: "inventory-scheduled-scan",
+  /** Cron tick that repairs scans whose accounts no live job covers any more (see recover-scans.ts). */
+  scanRecovery: "inventory-scan-recovery",
 } as const;
+
+/** pg-boss's schema: recovery reads its job and archive tables to see which batches are still live. */
+export const BOSS_SCHEMA = "pgboss";
 
 /**
  * A batch whose worker died is retried once its expiry passes; accounts already finished are not
@@ -15,7 +20,8 @@ export const QUEUES = {
  */
 export const SCAN_BATCH_JOB = { retryLimit: 5, retryDelay: 5, retryBackoff: true, expireInSeconds: 15 * 60 } as const;
 
-export type TScanBatchJob = { scanId: string; accountIds: string[] };
+/** `round`: 0 for the batches startScan queues, n for the n-th time recovery queued these accounts again. */
+export type TScanBatchJob = { scanId: string; accountIds: string[]; round?: number };
 
 export type TBossOptions = {
   databaseUrl: string;
@@ -27,6 +33,7 @@ export type TBossOptions = {
 export async function createBoss(options: TBossOptions): Promise<PgBoss> {
   const boss = new PgBoss({
     connectionString: options.databaseUrl,
+    schema: BOSS_SCHEMA,
     max: options.poolSize ?? (options.role === "worker" ? 10 : 3),
     application_name: `rootwarden-${options.role}`,
     supervise: options.role === "worker",
@@ -45,6 +52,7 @@ export async function ensureQueues(boss: PgBoss): Promise<void> {
   await boss.createQueue(QUEUES.scanBatch, { name: QUEUES.scanBatch, ...SCAN_BATCH_JOB });
   // A tick that cannot run now is worthless later: no retries, short expiry.
   await boss.createQueue(QUEUES.scheduledScan, { name: QUEUES.scheduledScan, retryLimit: 0, expireInSeconds: 30 * 60 });
+  await boss.createQueue(QUEUES.scanRecovery, { name: QUEUES.scanRecovery, retryLimit: 0, expireInSeconds: 10 * 60 });
 }
 
 const globalForJobs = globalThis as unknown as { rootwardenJobClient?: Promise<PgBoss> };

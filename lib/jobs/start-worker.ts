@@ -5,7 +5,9 @@ import { prisma as defaultDb } from "@/lib/db/client";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { getConfig } from "@/lib/config";
 import { getAwsContext, type TAwsContext } from "@/lib/aws/context";
+import { redactSecrets } from "@/lib/aws/errors";
 import { createLimiter } from "@/lib/aws/limit";
+import { recoverStalledScans } from "@/lib/inventory/recover-scans";
 import { failRemainingAccounts, runScanBatch } from "@/lib/inventory/scan-batch";
 import { runScheduledScanIfDue } from "@/lib/inventory/scan-scheduled";
 import { QUEUES, createBoss, type TScanBatchJob } from "./boss";
@@ -20,6 +22,8 @@ export type TWorkerOptions = {
   intervalHours?: number;
   /** How often the scheduled-scan tick checks whether a full scan is due. */
   scheduleCron?: string;
+  /** How often stalled scans are repaired (recover-scans.ts). */
+  recoveryCron?: string;
   log?: (line: string) => void;
 };
 
@@ -49,7 +53,8 @@ export async function startWorker(options: TWorkerOptions = {}): Promise<TWorker
     try {
       await runScanBatch({ db, aws: getAws(), limit, signal: stopping.signal, isCancelled }, job.data);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      // Only the redacted message goes on: pg-boss stores a thrown error whole (cause included) in the job's output.
+      const message = redactSecrets(err instanceof Error ? err.message : String(err));
       if (!stopping.signal.aborted && job.retryCount >= job.retryLimit) {
         // Last attempt: record why on each remaining account instead of leaving the scan open forever.
         await failRemainingAccounts(db, job.data.scanId, job.data.accountIds, `The scan batch failed ${job.retryCount + 1} times: ${message}`);
@@ -57,7 +62,7 @@ export async function startWorker(options: TWorkerOptions = {}): Promise<TWorker
         return;
       }
       log(`scan ${job.data.scanId}: batch attempt ${job.retryCount + 1} failed, will retry: ${message}`);
-      throw err;
+      throw new Error(message);
     }
   };
   // Enough batches in flight that the limiter always has accounts waiting when one finishes.
@@ -74,6 +79,19 @@ export async function startWorker(options: TWorkerOptions = {}): Promise<TWorker
       log(`scheduled scan failed: ${err instanceof Error ? err.message : String(err)}`);
     }
   });
+  // A batch whose worker died on its last attempt is never retried by pg-boss: this tick finds such
+  // accounts (and scans nobody closed) and queues them again or records why they failed.
+  await boss.work(QUEUES.scanRecovery, { pollingIntervalSeconds: 5 }, async () => {
+    try {
+      const outcome = await recoverStalledScans({ db, boss, batchSize });
+      if (outcome.requeued + outcome.failed + outcome.finished > 0) {
+        log(`scan recovery: ${outcome.requeued} accounts queued again, ${outcome.failed} recorded as failed, ${outcome.finished} scans closed`);
+      }
+    } catch (err) {
+      log(`scan recovery failed: ${redactSecrets(err instanceof Error ? err.message : String(err))}`);
+    }
+  });
+  await boss.schedule(QUEUES.scanRecovery, options.recoveryCron ?? "*/5 * * * *");
   if (intervalHours > 0) await boss.schedule(QUEUES.scheduledScan, options.scheduleCron ?? "*/10 * * * *");
   else await boss.unschedule(QUEUES.scheduledScan);
 
