@@ -11,6 +11,13 @@ describe("aws errors", () => {
     expect(out).toContain("[redacted]");
   });
 
+  it("redacts secrets echoed percent-encoded (from a query string or form body)", () => {
+    const token = "IQoJb3JpZ2luX2VjE/abc+def=" + "b".repeat(30) + "/" + "c".repeat(30) + "+" + "d".repeat(20);
+    const text = `request X-Amz-Security-Token=${encodeURIComponent(token)}&Action=GetUser`;
+    expect(redactSecrets(text, [token])).not.toContain("IQoJb3J");
+    expect(redactSecrets(text)).not.toMatch(/b{20}|c{20}/);
+  });
+
   it("maps SDK error names to codes, with and without the Exception suffix", () => {
     const err = Object.assign(new Error("nope"), { name: "NoSuchEntityException" });
     expect(awsErrorCode(err)).toBe("NoSuchEntityException");

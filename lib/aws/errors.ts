@@ -30,13 +30,17 @@ const HINTS: Record<string, string> = {
     "The caller is neither the management account nor the IAM delegated administrator.",
 };
 
-// Session access key ids, 40-character secrets and long session tokens, whatever the message says.
-const SECRET_PATTERNS = [/\b(?:ASIA|AKIA|AROA|AIDA)[A-Z0-9]{12,}\b/g, /[A-Za-z0-9/+=]{40,}/g];
+// Session access key ids, 40-character secrets and long session tokens, whatever the message says,
+// also percent-encoded (a token echoed from a query string or form body has %2B, %2F and %3D in it).
+const SECRET_PATTERNS = [/\b(?:ASIA|AKIA|AROA|AIDA)[A-Z0-9]{12,}\b/g, /(?:[A-Za-z0-9/+=]|%2[BbFf]|%3[Dd]){40,}/g];
 
-/** Removes anything that looks like a credential, and the given exact values. */
+/** Removes anything that looks like a credential, and the given exact values (raw and percent-encoded). */
 export function redactSecrets(text: string, secrets: readonly string[] = []): string {
   let out = text;
-  for (const secret of secrets) if (secret) out = out.split(secret).join("[redacted]");
+  for (const secret of secrets) {
+    if (!secret) continue;
+    for (const form of new Set([secret, encodeURIComponent(secret)])) out = out.split(form).join("[redacted]");
+  }
   for (const pattern of SECRET_PATTERNS) out = out.replace(pattern, "[redacted]");
   return out;
 }
