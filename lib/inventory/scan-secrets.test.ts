@@ -1,7 +1,8 @@
 // Root-session credentials as canaries: a proxy in front of the simulator records every AccessKeyId,
 // SecretAccessKey and SessionToken AssumeRoot issued; after sync + scans (with failures inside root
 // sessions) none may appear in any database table, in console/stdout/stderr output, or in what the
-// lib functions return (startScan, getScanProgress, cancelScan, syncOrganization).
+// lib functions return (startScan, getScanProgress, cancelScan, syncOrganization, getAccountDetail,
+// recoverStalledScans), raw or percent-encoded.
 // The HTTP API layer (inventory-UI engineer) is not covered here.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -9,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAwsSim, type AwsSim } from "@/sim/aws/server";
 import { startWorker, type TWorker } from "@/lib/jobs/start-worker";
 import { cancelScan } from "./cancel-scan";
+import { getAccountDetail } from "./get-account-detail";
 import { getScanProgress } from "./get-scan-progress";
+import { recoverStalledScans } from "./recover-scans";
 import { startInventoryFixture, waitForScan, type TInventoryFixture } from "./scan-test-helpers";
 import { startScan } from "./start-scan";
 import { syncOrganization } from "./sync-organization";
@@ -67,6 +70,11 @@ describe("root-session credentials never leak", () => {
     f.sim.setFaults({});
     const second = await startScan({ scope: { type: "ORG" }, db: f.db.prisma, boss: worker.boss, actor: admin });
     returned.push(second, await cancelScan({ actor: admin, scanId: second.id, db: f.db.prisma }));
+    returned.push(await recoverStalledScans({ db: f.db.prisma, boss: worker.boss, batchSize: 6, graceSeconds: 0 }));
+    // What the account page shows, errors included, for every account of the scan with failures.
+    for (const { accountId } of await f.db.prisma.scanAccount.findMany({ where: { scanId: scan.id }, select: { accountId: true } })) {
+      returned.push(await getAccountDetail({ actor: admin, accountId, db: f.db.prisma }));
+    }
 
     const failed = await f.db.prisma.credentialSnapshot.count({ where: { scanId: scan.id, errorCode: { not: null } } });
     expect(failed).toBeGreaterThan(0);
@@ -86,7 +94,9 @@ describe("root-session credentials never leak", () => {
 
     const logs = captured.join("\n");
     const values = JSON.stringify(returned);
-    const leaks = [...issued].filter((secret) => dump.includes(secret) || logs.includes(secret) || values.includes(secret));
+    const leaks = [...issued]
+      .flatMap((secret) => [secret, encodeURIComponent(secret)])
+      .filter((secret) => dump.includes(secret) || logs.includes(secret) || values.includes(secret));
     expect(leaks).toEqual([]);
   });
 });
