@@ -33,6 +33,14 @@ describe("RULES", () => {
     }
   });
 
+  it("states each failure as a finding, not as the requirement it breaks", () => {
+    for (const rule of RULES) {
+      expect(rule.finding.length, rule.id).toBeGreaterThan(10);
+      expect(rule.finding, rule.id).not.toBe(rule.title);
+    }
+    expect(RULES.find((r) => r.id === "account.no-password")?.finding).toMatch(/still has a console password/);
+  });
+
   it("cites CIS 2.4/2.5/2.6 and Security Hub IAM.4/IAM.9/IAM.6 on the right rules", () => {
     const refs = (id: string) => RULES.find((r) => r.id === id)!.references.join(" ");
     expect(refs("account.no-access-keys")).toMatch(/2\.4.*IAM\.4/);

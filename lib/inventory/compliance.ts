@@ -26,7 +26,10 @@ export type TRuleId =
 export type TRule = {
   id: TRuleId;
   scope: "org" | "account";
+  /** The requirement, e.g. for filters and rule lists. */
   title: string;
+  /** What is wrong when the rule fails, shown beside a failing account or organization. */
+  finding: string;
   severity: TSeverity;
   remediation: string;
   references: string[];
@@ -37,6 +40,7 @@ export const RULES: readonly TRule[] = [
     id: "org.trusted-access",
     scope: "org",
     title: "IAM has trusted access to AWS Organizations",
+    finding: "IAM has no trusted access to AWS Organizations",
     severity: "high",
     remediation:
       "From the management account, enable trusted access for iam.amazonaws.com (Organizations console > Services > IAM, or `aws organizations enable-aws-service-access --service-principal iam.amazonaws.com`).",
@@ -46,6 +50,7 @@ export const RULES: readonly TRule[] = [
     id: "org.root-credentials-management",
     scope: "org",
     title: "Root credentials management is enabled for the organization",
+    finding: "Root credentials management is not enabled",
     severity: "high",
     remediation:
       "In the IAM console (Root access management) of the management account, enable Root credentials management (`aws iam enable-organizations-root-credentials-management`).",
@@ -55,6 +60,7 @@ export const RULES: readonly TRule[] = [
     id: "org.root-sessions",
     scope: "org",
     title: "Privileged root actions in member accounts (root sessions) are enabled",
+    finding: "Root sessions (privileged root actions) are not enabled",
     severity: "medium",
     remediation:
       "In the IAM console (Root access management) of the management account, enable Privileged root actions in member accounts (`aws iam enable-organizations-root-sessions`). Rootwarden needs it to audit accounts.",
@@ -64,6 +70,7 @@ export const RULES: readonly TRule[] = [
     id: "account.no-password",
     scope: "account",
     title: "Root user has no password",
+    finding: "The root user still has a console password",
     severity: "high",
     remediation:
       "Delete the root password with the IAMDeleteRootUserCredentials task (Rootwarden: request 'Delete root credentials'). The account can still be recovered later with 'Allow password recovery'.",
@@ -73,6 +80,7 @@ export const RULES: readonly TRule[] = [
     id: "account.no-access-keys",
     scope: "account",
     title: "Root user has no access keys",
+    finding: "The root user still has access keys",
     severity: "critical",
     remediation:
       "Delete every root access key with the IAMDeleteRootUserCredentials task; first check the key's last use so nothing still depends on it.",
@@ -82,6 +90,7 @@ export const RULES: readonly TRule[] = [
     id: "account.no-signing-certificates",
     scope: "account",
     title: "Root user has no X.509 signing certificates",
+    finding: "The root user still has X.509 signing certificates",
     severity: "high",
     remediation: "Delete every root signing certificate with the IAMDeleteRootUserCredentials task.",
     references: ["CIS AWS Foundations v7 2.1.1"],
@@ -90,6 +99,7 @@ export const RULES: readonly TRule[] = [
     id: "account.no-mfa-without-password",
     scope: "account",
     title: "No MFA devices remain once the root password is gone",
+    finding: "MFA devices remain on a root user without a password",
     severity: "low",
     remediation:
       "Deactivate (and for virtual devices, delete) the leftover root MFA devices with the IAMDeleteRootUserCredentials task; they serve no purpose without a password.",
@@ -99,6 +109,7 @@ export const RULES: readonly TRule[] = [
     id: "account.mfa-while-password",
     scope: "account",
     title: "Root user has MFA while a password exists",
+    finding: "The root user has a password but no MFA",
     severity: "critical",
     remediation:
       "Preferably delete the root password. Otherwise sign in as root and enable MFA (hardware preferred) until the password is removed.",
@@ -108,6 +119,7 @@ export const RULES: readonly TRule[] = [
     id: "account.hardware-mfa-while-password",
     scope: "account",
     title: "Root user has hardware MFA while a password exists",
+    finding: "The root user has a password without hardware MFA",
     severity: "medium",
     remediation:
       "Preferably delete the root password. Otherwise register a hardware MFA device (FIDO security key or hardware TOTP token) for the root user.",

@@ -43,7 +43,7 @@ describe("getAccountDetail", () => {
   it("explains failing rules with their remediation", async () => {
     const d = await detail("100000000003");
     expect(d.failingRules.map((r) => r.id)).toEqual(["account.no-access-keys", "account.no-password"]);
-    expect(d.failingRules[0]).toMatchObject({ severity: "critical", title: "Root user has no access keys" });
+    expect(d.failingRules[0]).toMatchObject({ severity: "critical", title: "Root user has no access keys", finding: "The root user still has access keys" });
     expect(d.failingRules[0].remediation).toContain("IAMDeleteRootUserCredentials");
   });
 

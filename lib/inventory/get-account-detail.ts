@@ -41,6 +41,7 @@ export type TMfaDevice = z.output<typeof ZMfaDevice>;
 export type TRuleResult = {
   id: string;
   title: string;
+  finding: string;
   severity: string;
   remediation: string;
   references: readonly string[];
@@ -196,8 +197,8 @@ export async function getAccountDetail(options: {
 
 export function describeRule(id: string): TRuleResult {
   const rule = RULES.find((r) => r.id === id);
-  if (!rule) return { id, title: id, severity: "unknown", remediation: "", references: [] };
-  return { id: rule.id, title: rule.title, severity: rule.severity, remediation: rule.remediation, references: rule.references };
+  if (!rule) return { id, title: id, finding: id, severity: "unknown", remediation: "", references: [] };
+  return { id: rule.id, title: rule.title, finding: rule.finding, severity: rule.severity, remediation: rule.remediation, references: rule.references };
 }
 
 function parseList<T extends z.ZodType>(schema: T, value: unknown): z.output<T>[] {

@@ -100,7 +100,7 @@ function OrgFeatures({ org }: { org: NonNullable<TOverview["organization"]> }) {
         return (
           <li key={r.ruleId} className="py-2">
             <div className="flex items-start justify-between gap-3">
-              <span>{rule?.title ?? r.ruleId}</span>
+              <span>{r.result === "FAIL" && rule ? rule.finding : (rule?.title ?? r.ruleId)}</span>
               <StatusBadge status={status} />
             </div>
             {r.result !== "PASS" && rule ? (

@@ -193,7 +193,7 @@ function FailingRules({ detail }: { detail: TAccountDetail }) {
         <li key={r.id} className="px-3 py-2 text-sm">
           <div className="flex items-center gap-2">
             <SeverityBadge severity={r.severity} />
-            <span className="font-medium">{r.title}</span>
+            <span className="font-medium" title={`Rule: ${r.title}`}>{r.finding}</span>
             <code className="ml-auto text-[11px] text-slate-500">{r.id}</code>
           </div>
           {r.remediation ? <p className="mt-1 text-slate-700">{r.remediation}</p> : null}
