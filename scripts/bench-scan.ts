@@ -2,6 +2,7 @@
 // (pg-boss + worker + embedded Postgres in a temp dir) against the AWS simulator in a child process
 // (so its CPU and memory are not ours). Last stdout line: JSON with accounts, seconds,
 // accountsPerSecond, peakRssMb, speedUp (vs a sequential per-account loop measured on a sample).
+import { SYSTEM } from "@/lib/auth/actor";
 import { spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -85,7 +86,7 @@ async function main() {
     cleanups.unshift(() => clearInterval(sampler));
 
     t = performance.now();
-    const scan = await startScan({ scope: { type: "ORG" }, trigger: "MANUAL", db, boss: worker.boss });
+    const scan = await startScan({ actor: SYSTEM, scope: { type: "ORG" }, trigger: "MANUAL", db, boss: worker.boss });
     let last = 0;
     for (;;) {
       const s = await db.scan.findUniqueOrThrow({ where: { id: scan.id } });

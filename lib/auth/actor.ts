@@ -12,6 +12,13 @@ export type TActor = {
   roles: TRole[];
 };
 
+/**
+ * Work the application does on its own (the schedule, the demo's first scan, benchmarks). Lib
+ * functions take it explicitly, so forgetting to pass a user never skips a permission check.
+ */
+export const SYSTEM = "system" as const;
+export type TCaller = TActor | typeof SYSTEM;
+
 /** Throws UNAUTHENTICATED without an actor and FORBIDDEN (naming the permission) without the permission. */
 export function assertPermission(actor: TActor | null | undefined, permission: TPermission): asserts actor is TActor {
   if (!actor) {

@@ -1,5 +1,5 @@
 // Progress of one scan for the live progress bar and the final summary: counts, rate and ETA.
-import { assertPermission, type TActor } from "@/lib/auth/actor";
+import { SYSTEM, assertPermission, type TCaller } from "@/lib/auth/actor";
 import { prisma as defaultDb } from "@/lib/db/client";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { AppError } from "@/lib/errors";
@@ -33,9 +33,9 @@ export type TScanProgress = {
 
 export async function getScanProgress(
   scanId: string,
-  options: { actor?: TActor | null; db?: PrismaClient; now?: Date } = {},
+  options: { actor: TCaller | null; db?: PrismaClient; now?: Date },
 ): Promise<TScanProgress> {
-  if (options.actor !== undefined) assertPermission(options.actor, "accounts.read");
+  if (options.actor !== SYSTEM) assertPermission(options.actor, "accounts.read");
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(scanId)) {
     throw new AppError("BAD_REQUEST", "The scan id must be a UUID.");
   }

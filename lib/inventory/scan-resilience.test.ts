@@ -1,5 +1,6 @@
 // Scans under trouble: throttling, injected faults and timeouts; a worker process killed mid-scan;
 // cancel. Real SDK against the simulator, real Postgres, real pg-boss.
+import { SYSTEM } from "@/lib/auth/actor";
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -37,7 +38,7 @@ describe("scan with throttling, faults and timeouts", () => {
       slowAccounts: [slow.id],
       slowMs: 1500,
     });
-    const scan = await startScan({ scope: { type: "ORG" }, db: f.db.prisma, boss: worker.boss });
+    const scan = await startScan({ actor: SYSTEM, scope: { type: "ORG" }, db: f.db.prisma, boss: worker.boss });
     const finished = await waitForScan(f.db.prisma, scan.id, 120_000);
     f.sim.setFaults({});
 

@@ -4,6 +4,7 @@
 // lib functions return (startScan, getScanProgress, cancelScan, syncOrganization, getAccountDetail,
 // recoverStalledScans), raw or percent-encoded.
 // The HTTP API layer (inventory-UI engineer) is not covered here.
+import { SYSTEM } from "@/lib/auth/actor";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -65,8 +66,8 @@ describe("root-session credentials never leak", () => {
     // Failures inside root sessions (throttled IAM calls with no retries) exercise the error paths too.
     f.sim.setFaults({ rateLimits: { GetAccountSummary: 10, GetLoginProfile: 10 } });
     const scan = await startScan({ scope: { type: "ORG" }, db: f.db.prisma, boss: worker.boss, actor: admin });
-    returned.push(scan, await getScanProgress(scan.id, { db: f.db.prisma }));
-    returned.push(await waitForScan(f.db.prisma, scan.id), await getScanProgress(scan.id, { db: f.db.prisma }));
+    returned.push(scan, await getScanProgress(scan.id, { actor: SYSTEM, db: f.db.prisma }));
+    returned.push(await waitForScan(f.db.prisma, scan.id), await getScanProgress(scan.id, { actor: SYSTEM, db: f.db.prisma }));
     f.sim.setFaults({});
     const second = await startScan({ scope: { type: "ORG" }, db: f.db.prisma, boss: worker.boss, actor: admin });
     returned.push(second, await cancelScan({ actor: admin, scanId: second.id, db: f.db.prisma }));

@@ -1,4 +1,5 @@
 // Org sync and scans end to end: AWS simulator through the real SDK, real Postgres, real pg-boss workers.
+import { SYSTEM } from "@/lib/auth/actor";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAwsSim, type AwsSim } from "@/sim/aws/server";
 import { startWorker, type TWorker } from "@/lib/jobs/start-worker";
@@ -66,7 +67,7 @@ describe("scan", () => {
     suspended.state = "SUSPENDED";
     await syncOrganization({ db: f.db.prisma, aws: f.aws });
 
-    const scan = await startScan({ scope: { type: "ORG" }, trigger: "MANUAL", db: f.db.prisma, boss: worker.boss });
+    const scan = await startScan({ actor: SYSTEM, scope: { type: "ORG" }, trigger: "MANUAL", db: f.db.prisma, boss: worker.boss });
     const finished = await waitForScan(f.db.prisma, scan.id);
     expect(finished.status).toBe("SUCCEEDED");
 
@@ -106,15 +107,15 @@ describe("scan", () => {
     expect(keys).toHaveLength(dirty.root.accessKeys.length);
     expect(keys[0].accessKeyId).toContain("…");
 
-    const progress = await getScanProgress(scan.id, { db: f.db.prisma });
+    const progress = await getScanProgress(scan.id, { actor: SYSTEM, db: f.db.prisma });
     expect(progress).toMatchObject({ status: "SUCCEEDED", done: accounts.length, total: accounts.length, etaSeconds: 0 });
     expect(progress.ratePerSecond).toBeGreaterThan(0);
   });
 
   it("scans one OU subtree and a selection, and a double start returns the running scan", async () => {
     const deep = [...f.sim.state.ous.values()].find((o) => o.depth === 1)!;
-    const ouScan = await startScan({ scope: { type: "OU", ouId: deep.id }, db: f.db.prisma, boss: worker.boss });
-    const again = await startScan({ scope: { type: "OU", ouId: deep.id }, db: f.db.prisma, boss: worker.boss });
+    const ouScan = await startScan({ actor: SYSTEM, scope: { type: "OU", ouId: deep.id }, db: f.db.prisma, boss: worker.boss });
+    const again = await startScan({ actor: SYSTEM, scope: { type: "OU", ouId: deep.id }, db: f.db.prisma, boss: worker.boss });
     expect(again.id).toBe(ouScan.id);
     const done = await waitForScan(f.db.prisma, ouScan.id);
     const ou = await f.db.prisma.ou.findUniqueOrThrow({ where: { id: deep.id } });
@@ -122,20 +123,27 @@ describe("scan", () => {
     expect(done.scopeLabel).toBe(`OU ${ou.path}`);
 
     const one = [...f.sim.state.accounts.values()].find((a) => a.state === "ACTIVE" && a.id !== f.sim.managementAccountId)!;
-    const single = await startScan({ scope: { type: "ACCOUNTS", accountIds: [one.id] }, db: f.db.prisma, boss: worker.boss });
+    const single = await startScan({ actor: SYSTEM, scope: { type: "ACCOUNTS", accountIds: [one.id] }, db: f.db.prisma, boss: worker.boss });
     expect((await waitForScan(f.db.prisma, single.id)).done).toBe(1);
     expect(await f.db.prisma.credentialSnapshot.count({ where: { accountId: one.id } })).toBeGreaterThanOrEqual(2);
   });
 
   it("rejects a bad scope with a clear 400 and creates nothing", async () => {
     const before = await f.db.prisma.scan.count();
-    await expect(startScan({ scope: { type: "ACCOUNTS", accountIds: ["12"] }, db: f.db.prisma, boss: worker.boss })).rejects.toMatchObject({
+    await expect(startScan({ actor: SYSTEM, scope: { type: "ACCOUNTS", accountIds: ["12"] }, db: f.db.prisma, boss: worker.boss })).rejects.toMatchObject({
       code: "BAD_REQUEST",
       message: expect.stringMatching(/12-digit/),
     });
     await expect(
-      startScan({ scope: { type: "ACCOUNTS", accountIds: ["999999999999"] }, db: f.db.prisma, boss: worker.boss }),
+      startScan({ actor: SYSTEM, scope: { type: "ACCOUNTS", accountIds: ["999999999999"] }, db: f.db.prisma, boss: worker.boss }),
     ).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/999999999999/) });
+    expect(await f.db.prisma.scan.count()).toBe(before);
+  });
+
+  it("refuses a scan without a user or the system as caller, and creates nothing", async () => {
+    const before = await f.db.prisma.scan.count();
+    await expect(startScan({ actor: null, scope: { type: "ORG" }, db: f.db.prisma, boss: worker.boss })).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
+    await expect(getScanProgress("00000000-0000-4000-8000-000000000000", { actor: null, db: f.db.prisma })).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
     expect(await f.db.prisma.scan.count()).toBe(before);
   });
 });

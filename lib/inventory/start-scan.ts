@@ -2,7 +2,7 @@
 // row, one ScanAccount row per account (not scannable ones SKIPPED with a reason), batch jobs queued.
 import type PgBoss from "pg-boss";
 import { z } from "zod";
-import { assertPermission, type TActor } from "@/lib/auth/actor";
+import { SYSTEM, assertPermission, type TCaller } from "@/lib/auth/actor";
 import { prisma as defaultDb } from "@/lib/db/client";
 import type { PrismaClient, Scan } from "@/lib/db/generated/client";
 import { getConfig } from "@/lib/config";
@@ -25,7 +25,8 @@ export const ZScanTrigger = z.enum(["MANUAL", "SCHEDULED"]);
 export type TScanTrigger = z.infer<typeof ZScanTrigger>;
 
 export type TStartScanOptions = {
-  actor?: TActor | null;
+  /** The user asking, or SYSTEM for scheduled work; a missing user is refused, never skipped. */
+  actor: TCaller | null;
   scope: TScanScope;
   trigger?: TScanTrigger;
   organizationId?: string;
@@ -39,7 +40,7 @@ export type TStartScanOptions = {
  * retried request must not start two).
  */
 export async function startScan(options: TStartScanOptions): Promise<Scan> {
-  if (options.actor !== undefined) assertPermission(options.actor, "scans.start");
+  if (options.actor !== SYSTEM) assertPermission(options.actor, "scans.start");
   const parsed = ZScanScope.safeParse(options.scope);
   if (!parsed.success) {
     throw new AppError("BAD_REQUEST", `Invalid scan scope: ${parsed.error.issues.map((i) => `${i.path.join(".") || "scope"} ${i.message}`).join("; ")}`);
@@ -82,7 +83,7 @@ export async function startScan(options: TStartScanOptions): Promise<Scan> {
           scopeOuId: ouId,
           scopeLabel: label,
           trigger,
-          requestedById: options.actor?.userId ?? null,
+          requestedById: options.actor === SYSTEM ? null : (options.actor?.userId ?? null),
           status: pending.length === 0 ? "SUCCEEDED" : "QUEUED",
           total: rows.length,
           // `done` counts every finished account (scanned, failed or skipped): progress is done/total.
@@ -122,7 +123,10 @@ export async function startScan(options: TStartScanOptions): Promise<Scan> {
     await boss.insert(jobs);
   } catch (err) {
     // Without its jobs the scan would wait forever: close it with the reason instead.
-    const message = `Could not queue the scan's jobs: ${(err instanceof Error ? err.message : String(err)).replace(/\.$/, "")}`;
+    // Viewers see Scan.error; a driver message can name hosts and users, so keep only its code.
+    const code = (err as { code?: unknown }).code;
+    const message = `Could not queue the scan's jobs${typeof code === "string" ? ` (database error ${code})` : ""}`;
+    console.error(`[scan] queueing scan ${created.scan.id} failed: ${err instanceof Error ? err.message : String(err)}`);
     await db.$transaction([
       db.scan.update({ where: { id: created.scan.id }, data: { status: "FAILED", error: message, finishedAt: new Date() } }),
       db.scanAccount.updateMany({
