@@ -3,19 +3,24 @@
 // snapshot per account), starts the production build with `next start` against it, forges a viewer
 // session cookie and fires GET /api/accounts filtered by status and OU subtree from N concurrent
 // clients. Progress on stderr; last stdout line: JSON with p50/p95/p99, errors and throughput.
-import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { fork, spawn, type ChildProcess } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { encodeSessionCookie } from "@/lib/auth/session";
+import { createPrismaClient } from "@/lib/db/client";
 import { choosePort, startEmbeddedPostgres } from "@/lib/db/embedded-postgres";
 import { migrate } from "@/lib/db/migrate";
+import { rollUpComplianceDays, TREND_DAYS } from "@/lib/inventory/roll-up-compliance-days";
 import { buildIfStale } from "./lib/stack";
 
 type TArgs = { accounts: number; days: number; clients: number; requests: number; ous: number };
 
 const P95_TARGET_MS = 150;
+// The app's default freshness window, set explicitly so the seeded trend roll-up matches it.
+const FRESHNESS_HOURS = 48;
 const ORG_ID = "o-benchmark01";
 const ROOT_ID = "r-bnch";
 
@@ -78,6 +83,7 @@ async function main() {
       DEMO_MODE: "true",
       // Reads only: no job worker in this process.
       WORKER_IN_WEB: "false",
+      COMPLIANCE_FRESHNESS_HOURS: String(FRESHNESS_HOURS),
     });
     cleanups.push(() => stopChild(app));
     await waitForHealth(appUrl, app);
@@ -102,7 +108,15 @@ async function main() {
     await load(appUrl, cookie.header, urls.slice(0, 100), 4, 100);
 
     say(`measuring: ${args.requests} requests of GET /api/accounts (status + OU subtree) from ${args.clients} concurrent clients`);
+    const cpuBefore = { app: processCpuMs(app.pid), machine: machineBusyMs() };
     const result = await load(appUrl, cookie.header, urls, args.clients, args.requests);
+    const perRequest = (ms: number) => round(ms / result.latencies.length);
+    const cpuMsPerRequest = {
+      app: perRequest(processCpuMs(app.pid) - cpuBefore.app),
+      clients: perRequest(result.clientCpuMs),
+      // Every process on the machine: the app, Postgres, the clients and anything else running.
+      machine: perRequest(machineBusyMs() - cpuBefore.machine),
+    };
     const others = {
       ous: await sampleLatency(appUrl, cookie.header, "/api/ous", 20),
       overview: await sampleLatency(appUrl, cookie.header, "/api/overview", 10),
@@ -123,6 +137,7 @@ async function main() {
       p99Ms: round(percentile(result.latencies, 99)),
       maxMs: round(Math.max(...result.latencies)),
       requestsPerSecond: round(result.latencies.length / (result.wallMs / 1000)),
+      cpuMsPerRequest,
       p95TargetMs: P95_TARGET_MS,
       pass: percentile(result.latencies, 95) <= P95_TARGET_MS && result.errors === 0,
       singleClient: { ousP95Ms: round(percentile(others.ous, 95)), overviewP95Ms: round(percentile(others.overview, 95)) },
@@ -210,6 +225,13 @@ async function seed(databaseUrl: string, args: TArgs): Promise<{ ous: number; sn
             FROM "CredentialSnapshot" ORDER BY "accountId", "takenAt" DESC) s
       WHERE s."accountId" = a."id"`);
     await client.query("ANALYZE");
+    // The trend's daily roll-up, as the scan batches would have kept it.
+    const db = createPrismaClient(databaseUrl, 2);
+    try {
+      await rollUpComplianceDays({ db, organizationId: ORG_ID, now: new Date(), freshnessHours: FRESHNESS_HOURS, days: TREND_DAYS });
+    } finally {
+      await db.$disconnect();
+    }
     const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM "CredentialSnapshot"`);
     // Filter targets: the root, every top-level OU and a sample of deeper ones.
     const targets = [ROOT_ID, ...ous.filter((o) => o.depth === 1).map((o) => o.id), ...ous.filter((o) => o.depth >= 2).filter((_, i) => i % 10 === 0).map((o) => o.id)];
@@ -240,30 +262,83 @@ function buildOuTree(total: number): TOuSeed[] {
 
 // ---------- load ----------
 
+// The clients run in child processes (this script with --load-worker) on keep-alive node:http
+// connections, so the measurement is of the server: the clients' own CPU is reported separately.
+const LOAD_PROCESSES = 2;
+
+type TLoadJob = { appUrl: string; cookie: string; urls: string[]; clients: number; indexes: number[] };
+type TLoadResult = { latencies: number[]; errors: number; firstError: string | null; cpuMs: number };
+
 async function load(
   appUrl: string,
   cookie: string,
   urls: string[],
   clients: number,
   total: number,
-): Promise<{ latencies: number[]; errors: number; firstError: string | null; wallMs: number }> {
+): Promise<{ latencies: number[]; errors: number; firstError: string | null; wallMs: number; clientCpuMs: number }> {
+  const processes = Math.min(LOAD_PROCESSES, clients);
+  const workers = Array.from({ length: processes }, () =>
+    fork(process.argv[1], ["--load-worker"], { execArgv: process.execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] }),
+  );
+  try {
+    await Promise.all(workers.map((w) => new Promise((resolve, reject) => {
+      w.once("message", resolve);
+      w.once("exit", (code) => reject(new Error(`load worker exited with code ${code} before it was ready`)));
+    })));
+    const started = performance.now();
+    const results = await Promise.all(
+      workers.map((w, k) => {
+        const indexes = Array.from({ length: total }, (_, i) => i).filter((i) => i % processes === k);
+        const job: TLoadJob = {
+          appUrl,
+          cookie,
+          urls,
+          clients: Math.floor(clients / processes) + (k < clients % processes ? 1 : 0),
+          indexes,
+        };
+        return new Promise<TLoadResult>((resolve, reject) => {
+          w.once("message", (m) => resolve(m as TLoadResult));
+          w.once("exit", (code) => reject(new Error(`load worker exited with code ${code}`)));
+          w.send(job);
+        });
+      }),
+    );
+    const wallMs = performance.now() - started;
+    return {
+      latencies: results.flatMap((r) => r.latencies),
+      errors: results.reduce((n, r) => n + r.errors, 0),
+      firstError: results.find((r) => r.firstError)?.firstError ?? null,
+      wallMs,
+      clientCpuMs: results.reduce((n, r) => n + r.cpuMs, 0),
+    };
+  } finally {
+    for (const w of workers) if (w.exitCode === null) w.kill();
+  }
+}
+
+/** A load worker: waits for one job, runs its clients, reports latencies and its own CPU time. */
+async function runLoadWorker(): Promise<void> {
+  const job = await new Promise<TLoadJob>((resolve) => {
+    process.once("message", (m) => resolve(m as TLoadJob));
+    process.send!("ready");
+  });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: job.clients });
+  const cpu0 = process.cpuUsage();
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | null = null;
   let next = 0;
-  const started = performance.now();
-  const worker = async () => {
-    while (next < total) {
-      const i = next++;
-      const url = urls[(i * 7919) % urls.length];
+  const client = async () => {
+    while (next < job.indexes.length) {
+      const i = job.indexes[next++];
+      const url = job.urls[(i * 7919) % job.urls.length];
       const t0 = performance.now();
       try {
-        const res = await fetch(`${appUrl}${url}`, { headers: { cookie } });
-        const body = await res.text();
+        const res = await httpGet(agent, `${job.appUrl}${url}`, job.cookie);
         latencies.push(performance.now() - t0);
-        if (!res.ok) {
+        if (res.status !== 200) {
           errors++;
-          firstError ??= `HTTP ${res.status} for ${url}: ${body.slice(0, 200)}`;
+          firstError ??= `HTTP ${res.status} for ${url}: ${res.body.toString("utf8").slice(0, 200)}`;
         }
       } catch (err) {
         latencies.push(performance.now() - t0);
@@ -272,8 +347,24 @@ async function load(
       }
     }
   };
-  await Promise.all(Array.from({ length: clients }, worker));
-  return { latencies, errors, firstError, wallMs: performance.now() - started };
+  await Promise.all(Array.from({ length: job.clients }, client));
+  const cpu = process.cpuUsage(cpu0);
+  agent.destroy();
+  const result: TLoadResult = { latencies, errors, firstError, cpuMs: (cpu.user + cpu.system) / 1000 };
+  await new Promise<void>((resolve) => process.send!(result, () => resolve()));
+  process.disconnect();
+}
+
+function httpGet(agent: http.Agent, url: string, cookie: string): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent, headers: { cookie } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+  });
 }
 
 async function sampleLatency(appUrl: string, cookie: string, url: string, n: number): Promise<number[]> {
@@ -292,7 +383,9 @@ async function sampleLatency(appUrl: string, cookie: string, url: string, n: num
 
 function startApp(port: number, env: Record<string, string>): ChildProcess {
   const next = path.join(process.cwd(), "node_modules", "next", "dist", "bin", "next");
-  const child = spawn(process.execPath, [next, "start", "-p", String(port), "-H", "127.0.0.1"], {
+  // BENCH_CPU_PROF=<dir>: the app writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
+  const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] : [];
+  const child = spawn(process.execPath, [...profile, next, "start", "-p", String(port), "-H", "127.0.0.1"], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -336,11 +429,35 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
+/** User + system CPU of one process (Linux /proc; 0 elsewhere), in ms. */
+function processCpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time spent by everything on the machine, all cores (Linux /proc/stat; 0 elsewhere), in ms. */
+function machineBusyMs(): number {
+  try {
+    const [, ...ticks] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).map(Number);
+    const [user, nice, system, , , irq, softirq, steal] = ticks;
+    return ((user + nice + system + irq + softirq + steal) * 1000) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+// USER_HZ: 100 on every mainstream Linux build.
+const CLOCK_TICKS = 100;
+
 function round(n: number): number {
   return Math.round(n * 10) / 10;
 }
 
-main().catch((err) => {
+(process.argv[2] === "--load-worker" ? runLoadWorker() : main()).catch((err) => {
   say(err instanceof Error ? (err.stack ?? err.message) : String(err));
   process.exit(1);
 });

@@ -1,5 +1,5 @@
 // The overview page's numbers: org features, counts per effective status, the OUs with most
-// non-compliant accounts, a daily compliance trend rebuilt from snapshots, and scan timing.
+// non-compliant accounts, a daily compliance trend (rolled up per day from snapshots), and scan timing.
 import { assertPermission, type TActor } from "@/lib/auth/actor";
 import { getConfig } from "@/lib/config";
 import { prisma } from "@/lib/db/client";
@@ -11,6 +11,15 @@ import {
   resolveOrganizationId,
   toStatus,
 } from "@/lib/inventory/list-accounts";
+import {
+  lastSettledDay,
+  readComplianceDays,
+  rollUpComplianceDays,
+  scannedStatusesOnClosedDays,
+  scannedStatusesToday,
+  TREND_DAYS,
+  utcDay,
+} from "@/lib/inventory/roll-up-compliance-days";
 
 export type TTrendPoint = { day: string; compliancePercent: number | null } & TStatusCounts;
 
@@ -92,7 +101,7 @@ export async function getOverview(options: {
       WHERE a."organizationId" = ${organizationId} AND a."leftOrgAt" IS NULL
       GROUP BY 1`,
     getOuTree({ actor: options.actor, db, now, freshnessHours, organizationId }),
-    getComplianceTrend({ db, organizationId, now, freshnessHours, days: options.trendDays ?? 30 }),
+    getComplianceTrend({ db, organizationId, now, freshnessHours, days: options.trendDays ?? TREND_DAYS }),
     db.scan.findFirst({ where: { organizationId }, orderBy: { createdAt: "desc" }, select: scanSelect }),
     db.scan.findFirst({ where: { organizationId, scopeType: "ORG" }, orderBy: { createdAt: "desc" }, select: scanSelect }),
     // The scheduler (scan-scheduled.ts) counts any full scan that did not fail or get cancelled.
@@ -129,10 +138,9 @@ export async function getOverview(options: {
 /**
  * Per UTC day, the status of every account as of the end of that day (today: as of now), from the
  * last snapshot taken by then, with the freshness window applied at that moment. Accounts with no
- * snapshot yet count as UNKNOWN. One SQL statement, O(snapshots) with small constants: each
- * account's last snapshot of a day is valid until the day of its successor; those spans are
- * grouped (accounts scanned on the same schedule share a group) before being expanded into days.
- * Days are integer day numbers since the epoch (UTC), which is far cheaper than timestamp math.
+ * snapshot yet count as UNKNOWN. Scanned accounts' counts of settled days come from the
+ * ComplianceDaily roll-up (filled here when missing); the day that may still change and today are
+ * computed live. Members per day (joined, not yet left) are counted from Account.
  */
 export async function getComplianceTrend(options: {
   db: PrismaClient;
@@ -141,83 +149,57 @@ export async function getComplianceTrend(options: {
   freshnessHours: number;
   days: number;
 }): Promise<TTrendPoint[]> {
-  const { db, organizationId, now } = options;
-  const lastDay = Math.floor(now.getTime() / 86_400_000);
+  const { db, organizationId, now, freshnessHours } = options;
+  const lastDay = utcDay(now);
   const firstDay = lastDay - (options.days - 1);
-  const nowSec = now.getTime() / 1000;
-  const freshSec = options.freshnessHours * 3600;
+  const settled = Math.min(lastSettledDay(now), lastDay - 1);
+  const unsettled: number[] = [];
+  for (let d = Math.max(firstDay, settled + 1); d < lastDay; d++) unsettled.push(d);
 
-  const rows = await db.$queryRaw<{ day: number; status: string; n: number }[]>`
-    WITH snaps AS (
-      SELECT s."accountId", extract(epoch FROM s."takenAt")::float8 AS t, s."status",
-             extract(epoch FROM lag(s."takenAt") OVER (PARTITION BY s."accountId" ORDER BY s."takenAt" DESC))::float8 AS next_t
-      FROM "CredentialSnapshot" s
-      WHERE s."organizationId" = ${organizationId} AND s."takenAt" < ${now}::timestamptz
-    ),
-    spans AS (
-      -- Valid from its own day up to (not including) the day of the next snapshot. Fresh while
-      -- t >= (end of day) - freshness, i.e. before stale_day; today ends "now", hence stale_now.
-      SELECT floor(sn.t / 86400)::int AS from_day,
-             floor(sn.next_t / 86400)::int AS to_day,
-             sn."status",
-             floor((sn.t + ${freshSec}::float8 - 86400) / 86400)::int + 1 AS stale_day,
-             sn.t < ${nowSec}::float8 - ${freshSec}::float8 AS stale_now,
-             floor(extract(epoch FROM a."leftOrgAt")::float8 / 86400)::int AS left_day,
-             count(*)::int AS n
-      FROM snaps sn
-      JOIN "Account" a ON a."id" = sn."accountId"
-      WHERE sn.next_t IS NULL OR floor(sn.next_t / 86400) > floor(sn.t / 86400)
-      GROUP BY 1, 2, 3, 4, 5, 6
-    ),
-    scanned AS (
-      SELECT g.day,
-             CASE WHEN sp."status" = 'NOT_APPLICABLE' THEN 'NOT_APPLICABLE'
-                  WHEN (g.day = ${lastDay}::int AND sp.stale_now) OR (g.day < ${lastDay}::int AND g.day >= sp.stale_day) THEN 'UNKNOWN'
-                  ELSE sp."status" END AS status,
-             sum(sp.n)::int AS n
-      FROM spans sp
-      -- An account that left the organization stops counting on the day it left.
-      CROSS JOIN LATERAL generate_series(GREATEST(sp.from_day, ${firstDay}::int),
-        LEAST(coalesce(sp.to_day - 1, ${lastDay}::int), coalesce(sp.left_day - 1, ${lastDay}::int), ${lastDay}::int)) AS g(day)
-      GROUP BY 1, 2
-    ),
-    member_groups AS (
-      -- Accounts that can never be audited (the management account) have no snapshots but are NOT_APPLICABLE.
-      SELECT floor(extract(epoch FROM a."joinedAt")::float8 / 86400)::int AS join_day,
-             floor(extract(epoch FROM a."leftOrgAt")::float8 / 86400)::int AS left_day,
-             (a."status" = 'NOT_APPLICABLE' AND a."latestSnapshotId" IS NULL) AS never_applicable,
-             count(*)::int AS n
-      FROM "Account" a
-      WHERE a."organizationId" = ${organizationId}
-      GROUP BY 1, 2, 3
-    ),
-    members AS (
+  await rollUpComplianceDays({ db, organizationId, now, freshnessHours, days: options.days });
+  const [members, rolledUp, recent, today] = await Promise.all([
+    db.$queryRaw<{ day: number; n: number; na: number }[]>`
+      WITH member_groups AS (
+        -- Accounts that can never be audited (the management account) have no snapshots but are NOT_APPLICABLE.
+        SELECT floor(extract(epoch FROM a."joinedAt")::float8 / 86400)::int AS join_day,
+               floor(extract(epoch FROM a."leftOrgAt")::float8 / 86400)::int AS left_day,
+               (a."status" = 'NOT_APPLICABLE' AND a."latestSnapshotId" IS NULL) AS never_applicable,
+               count(*)::int AS n
+        FROM "Account" a
+        WHERE a."organizationId" = ${organizationId}
+        GROUP BY 1, 2, 3
+      )
       SELECT g.day, sum(m.n)::int AS n, coalesce(sum(m.n) FILTER (WHERE m.never_applicable), 0)::int AS na
       FROM member_groups m
       CROSS JOIN LATERAL generate_series(GREATEST(coalesce(m.join_day, ${firstDay}::int), ${firstDay}::int),
         LEAST(coalesce(m.left_day - 1, ${lastDay}::int), ${lastDay}::int)) AS g(day)
-      GROUP BY 1
-    )
-    SELECT day, status, n FROM scanned
-    UNION ALL
-    SELECT m.day, 'NOT_APPLICABLE', m.na FROM members m
-    UNION ALL
-    -- Members without any snapshot by then: never scanned, so UNKNOWN.
-    SELECT m.day, 'UNSCANNED', (m.n - m.na - coalesce((SELECT sum(s.n) FROM scanned s WHERE s.day = m.day), 0))::int
-    FROM members m`;
+      GROUP BY 1`,
+    settled >= firstDay ? readComplianceDays({ db, organizationId, freshnessHours, firstDay, lastDay: settled }) : [],
+    scannedStatusesOnClosedDays({ db, organizationId, now, freshnessHours, days: unsettled }),
+    scannedStatusesToday({ db, organizationId, now, freshnessHours }),
+  ]);
 
   const byDay = new Map<number, TTrendPoint>();
   for (let d = firstDay; d <= lastDay; d++) {
     byDay.set(d, { day: new Date(d * 86_400_000).toISOString().slice(0, 10), compliancePercent: null, ...emptyCounts() });
   }
-  for (const r of rows) {
-    const point = byDay.get(Number(r.day));
+  const scannedOn = new Map<number, number>();
+  for (const r of [...rolledUp, ...recent, ...today]) {
+    const point = byDay.get(r.day);
     if (!point) continue;
-    // Accounts that joined after a snapshot could make "members - scanned" negative; clamp.
-    const n = Math.max(0, r.n);
-    const status = r.status === "UNSCANNED" ? "UNKNOWN" : toStatus(r.status);
-    point[status] += n;
-    point.total += n;
+    point[r.status] += r.n;
+    point.total += r.n;
+    scannedOn.set(r.day, (scannedOn.get(r.day) ?? 0) + r.n);
+  }
+  for (const m of members) {
+    const point = byDay.get(Number(m.day));
+    if (!point) continue;
+    // Members without any snapshot by then: never scanned, so UNKNOWN. Accounts that joined after
+    // a snapshot could make "members - scanned" negative; clamp.
+    const unscanned = Math.max(0, m.n - m.na - (scannedOn.get(Number(m.day)) ?? 0));
+    point.NOT_APPLICABLE += m.na;
+    point.UNKNOWN += unscanned;
+    point.total += m.na + unscanned;
   }
   for (const p of byDay.values()) {
     const judged = p.COMPLIANT + p.NON_COMPLIANT + p.UNKNOWN + p.ERROR;

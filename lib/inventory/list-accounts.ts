@@ -5,6 +5,7 @@ import { assertPermission, type TActor } from "@/lib/auth/actor";
 import { getConfig } from "@/lib/config";
 import { prisma } from "@/lib/db/client";
 import { Prisma, type PrismaClient } from "@/lib/db/generated/client";
+import { queryRows } from "@/lib/db/sql-pool";
 import { AppError } from "@/lib/errors";
 import { RULES, isRuleId, staleBefore, type TComplianceStatus } from "@/lib/inventory/compliance";
 
@@ -139,7 +140,6 @@ export async function listAccounts(
   options: { actor: TActor | null | undefined; query: TListAccountsQueryInput | TListAccountsQuery } & TReadOptions,
 ): Promise<TListAccountsResult> {
   assertPermission(options.actor, "accounts.read");
-  const db = options.db ?? prisma;
   const query = ZListAccountsQuery.parse(normalizeQueryInput(options.query));
   const freshnessHours = options.freshnessHours ?? getConfig().COMPLIANCE_FRESHNESS_HOURS;
   const cutoff = freshnessCutoff(options.now ?? new Date(), freshnessHours);
@@ -177,7 +177,7 @@ export async function listAccounts(
 
   // One statement: filter, count (window), sort and cut the page; only then join the OU path and
   // the snapshot, so their columns are read for one page of rows.
-  const rows = await db.$queryRaw<TRawRow[]>`
+  const rows = await queryRows<TRawRow>(Prisma.sql`
     ${withSql}
     SELECT p.*, o."path" AS "ouPath", s."passwordPresent",
            ${jsonArrayLengthSql(Prisma.sql`s."accessKeys"`)} AS "accessKeyCount",
@@ -197,9 +197,9 @@ export async function listAccounts(
     ) p
     LEFT JOIN "Ou" o ON o."id" = p."ouId"
     LEFT JOIN "CredentialSnapshot" s ON s."id" = p."latestSnapshotId"
-    ORDER BY p."sortKey" ${dir} NULLS LAST, p."name" ASC, p."id" ASC`;
+    ORDER BY p."sortKey" ${dir} NULLS LAST, p."name" ASC, p."id" ASC`, options.db);
   if (rows.length === 0 && query.ouId) {
-    const ou = await db.ou.findUnique({ where: { id: query.ouId }, select: { organizationId: true } });
+    const ou = await (options.db ?? prisma).ou.findUnique({ where: { id: query.ouId }, select: { organizationId: true } });
     if (!ou || (options.organizationId && ou.organizationId !== options.organizationId)) {
       throw new AppError("NOT_FOUND", `OU ${query.ouId} is not in the inventory; run an org sync or pick another OU.`);
     }
@@ -208,7 +208,8 @@ export async function listAccounts(
   const total =
     rows[0]?.total ??
     (offset > 0
-      ? ((await db.$queryRaw<{ total: number }[]>`${withSql} SELECT count(*)::int AS total FROM "Account" a WHERE ${whereSql}`)[0]?.total ?? 0)
+      ? ((await queryRows<{ total: number }>(Prisma.sql`${withSql} SELECT count(*)::int AS total FROM "Account" a WHERE ${whereSql}`, options.db))[0]
+          ?.total ?? 0)
       : 0);
   return {
     items: rows.map(toAccountRow),

@@ -6,7 +6,9 @@ import { auditRootCredentials, type TRootCredentialAudit } from "@/lib/aws/audit
 import type { TAwsContext } from "@/lib/aws/context";
 import { AwsCallError, toAwsCallError } from "@/lib/aws/errors";
 import type { TLimiter } from "@/lib/aws/limit";
+import { getConfig } from "@/lib/config";
 import { evaluateAccount } from "./compliance";
+import { rollUpComplianceDays, TREND_DAYS } from "./roll-up-compliance-days";
 
 export type TScanResult =
   | { accountId: string; takenAt: Date; ok: true; audit: TRootCredentialAudit }
@@ -39,9 +41,11 @@ export async function runScanBatch(ctx: TScanBatchContext, job: { scanId: string
 
   let buffer: TScanResult[] = [];
   let writing: Promise<void> = Promise.resolve();
+  let earliest: Date | undefined;
   const flush = () => {
     const chunk = buffer;
     buffer = [];
+    for (const r of chunk) if (!earliest || r.takenAt < earliest) earliest = r.takenAt;
     // Chained so chunks of one batch never race each other; a failure surfaces at the final await.
     writing = writing.then(() => (chunk.length > 0 ? recordResults(db, job.scanId, scan.organizationId, chunk, ctx.signal) : undefined));
     return writing;
@@ -60,6 +64,21 @@ export async function runScanBatch(ctx: TScanBatchContext, job: { scanId: string
   );
   await flush();
   await finishScanIfDone(db, job.scanId);
+  await rollUpTrend(db, scan.organizationId, earliest);
+}
+
+/**
+ * Keeps the overview trend's daily roll-up current: the first batch after a day settles writes it
+ * (and a batch whose snapshots reach back into a settled day redoes it). Derived data only, so a
+ * failure is logged rather than failing the batch; the overview computes any missing day itself.
+ */
+async function rollUpTrend(db: PrismaClient, organizationId: string, earliest: Date | undefined): Promise<void> {
+  try {
+    const freshnessHours = getConfig().COMPLIANCE_FRESHNESS_HOURS;
+    await rollUpComplianceDays({ db, organizationId, now: new Date(), freshnessHours, days: TREND_DAYS, redoFrom: earliest });
+  } catch (err) {
+    console.warn(`Compliance trend roll-up failed (the overview will compute it): ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 /** One account audit; never throws: a failure becomes a result with a safe code and message. */
