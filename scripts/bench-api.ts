@@ -4,7 +4,7 @@
 // session cookie and fires GET /api/accounts filtered by status and OU subtree from N concurrent
 // clients. Progress on stderr; last stdout line: JSON with p50/p95/p99, errors and throughput.
 import { fork, spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -108,15 +108,20 @@ async function main() {
     await load(appUrl, cookie.header, urls.slice(0, 100), 4, 100);
 
     say(`measuring: ${args.requests} requests of GET /api/accounts (status + OU subtree) from ${args.clients} concurrent clients`);
-    const cpuBefore = { app: processCpuMs(app.pid), machine: machineBusyMs() };
+    const pgDataDir = path.join(tmp, "pg");
+    const cpuBefore = { app: processCpuMs(app.pid), postgres: postgresCpuMs(pgDataDir), machine: machineBusyMs() };
     const result = await load(appUrl, cookie.header, urls, args.clients, args.requests);
     const perRequest = (ms: number) => round(ms / result.latencies.length);
     const cpuMsPerRequest = {
       app: perRequest(processCpuMs(app.pid) - cpuBefore.app),
+      postgres: perRequest(postgresCpuMs(pgDataDir) - cpuBefore.postgres),
       clients: perRequest(result.clientCpuMs),
       // Every process on the machine: the app, Postgres, the clients and anything else running.
       machine: perRequest(machineBusyMs() - cpuBefore.machine),
     };
+    // One request each first: a route's first request loads its code, which is not what is measured.
+    await sampleLatency(appUrl, cookie.header, "/api/ous", 1);
+    await sampleLatency(appUrl, cookie.header, "/api/overview", 1);
     const others = {
       ous: await sampleLatency(appUrl, cookie.header, "/api/ous", 20),
       overview: await sampleLatency(appUrl, cookie.header, "/api/overview", 10),
@@ -434,6 +439,41 @@ function processCpuMs(pid: number | undefined): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU of the Postgres server on this data directory: the postmaster and its backends (Linux /proc). */
+function postgresCpuMs(dataDir: string): number {
+  try {
+    const procs = readdirSync("/proc").filter((d) => /^\d+$/.test(d));
+    const postmaster = procs.find((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes(dataDir);
+      } catch {
+        return false;
+      }
+    });
+    if (!postmaster) return 0;
+    const children = procs.filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")[1] === postmaster;
+      } catch {
+        return false;
+      }
+    });
+    // Exited backends' time is in the postmaster's cutime/cstime; live ones are counted directly.
+    return [postmaster, ...children].reduce((ms, pid) => ms + processCpuMs(Number(pid)), 0) + childrenCpuMs(Number(postmaster));
+  } catch {
+    return 0;
+  }
+}
+
+function childrenCpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return ((Number(fields[13]) + Number(fields[14])) * 1000) / CLOCK_TICKS;
   } catch {
     return 0;
   }

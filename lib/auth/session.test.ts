@@ -1,7 +1,7 @@
 // The session cookie: round trip through next-auth's encryption, chunked cookies, the absolute
 // session length, and everything that must read as "no session".
 import { encode } from "next-auth/jwt";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { actorFromClaims, actorFromRequest, parseCookieHeader, sessionCookieName, sessionTokenFromCookies } from "./session";
 import { TEST_SECRET, sessionCookie, testConfig } from "./test-helpers";
 
@@ -12,6 +12,8 @@ function request(cookie: string | null): Request {
 }
 
 describe("session cookie", () => {
+  afterEach(() => vi.useRealTimers());
+
   it("reads back the actor from a cookie next-auth would set", async () => {
     const actor = await actorFromRequest(request(await sessionCookie(["operator", "approver"], config, { sub: "alice" })), config);
     expect(actor).toEqual({
@@ -43,6 +45,19 @@ describe("session cookie", () => {
   it("refuses tokens that are not Rootwarden sessions", async () => {
     const value = await encode({ token: { sub: "x", email: "x@y" }, secret: TEST_SECRET });
     expect(await actorFromRequest(request(`next-auth.session-token=${value}`), config)).toBeNull();
+  });
+
+  it("refuses a cookie once its exp has passed, also after it was read while valid", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const signedInAt = Math.floor(Date.now() / 1000);
+    const token = { sub: "b", uid: "u", email: null, name: null, roles: ["viewer"], signedInAt };
+    // A one-minute token inside an eight-hour session: only exp can end it.
+    const cookie = `next-auth.session-token=${await encode({ token, secret: TEST_SECRET, maxAge: 60 })}`;
+    expect(await actorFromRequest(request(cookie), config)).not.toBeNull();
+    vi.setSystemTime((signedInAt + 60 + 14) * 1000);
+    expect(await actorFromRequest(request(cookie), config)).not.toBeNull();
+    vi.setSystemTime((signedInAt + 60 + 16) * 1000);
+    expect(await actorFromRequest(request(cookie), config)).toBeNull();
   });
 
   it("ends a session SESSION_MAX_AGE_HOURS after sign-in, however active", () => {

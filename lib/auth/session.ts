@@ -77,12 +77,44 @@ export async function actorFromCookies(cookies: readonly TCookie[], config: TAut
   const token = sessionTokenFromCookies(cookies, config);
   if (!token) return null;
   try {
-    const claims = await decode({ token, secret: authSecret(config) });
-    return actorFromClaims(claims, config);
+    const claims = await decodeSessionToken(token, authSecret(config));
+    return claims ? actorFromClaims(claims, config) : null;
   } catch {
     // Tampered, expired or signed with another secret: the same as no session.
     return null;
   }
+}
+
+// Decrypting a cookie (an HKDF key derivation, then AES-GCM) is most of the cost of reading a
+// session, and the same cookie comes with every request a page makes. So the claims of a cookie that
+// decrypted are kept (bounded, per secret); what can change with time is checked again on each use,
+// exactly as jose checks it inside decode(): exp and nbf with next-auth's 15 s tolerance.
+const CLOCK_TOLERANCE_SECONDS = 15;
+const DECODED_TOKENS_MAX = 1000;
+let decodedTokens: { secret: string; claims: Map<string, Readonly<Record<string, unknown>>> } | null = null;
+
+async function decodeSessionToken(token: string, secret: string): Promise<Readonly<Record<string, unknown>> | null> {
+  if (decodedTokens?.secret !== secret) decodedTokens = { secret, claims: new Map() };
+  const cache = decodedTokens.claims;
+  const known = cache.get(token);
+  if (known) {
+    if (withinValidity(known, Math.floor(Date.now() / 1000))) return known;
+    cache.delete(token);
+    return null;
+  }
+  // Throws when tampered, expired or encrypted with another secret.
+  const claims = Object.freeze(await decode({ token, secret }));
+  if (!claims) return null;
+  if (cache.size >= DECODED_TOKENS_MAX) cache.delete(cache.keys().next().value!);
+  cache.set(token, claims);
+  return claims;
+}
+
+function withinValidity(claims: Readonly<Record<string, unknown>>, nowSeconds: number): boolean {
+  const { exp, nbf } = claims;
+  if (nbf !== undefined && (typeof nbf !== "number" || nbf > nowSeconds + CLOCK_TOLERANCE_SECONDS)) return false;
+  if (exp !== undefined && (typeof exp !== "number" || exp <= nowSeconds - CLOCK_TOLERANCE_SECONDS)) return false;
+  return true;
 }
 
 /** The actor of a route handler's request, from its Cookie header. */

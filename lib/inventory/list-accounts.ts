@@ -3,7 +3,6 @@
 import { z } from "zod";
 import { assertPermission, type TActor } from "@/lib/auth/actor";
 import { getConfig } from "@/lib/config";
-import { prisma } from "@/lib/db/client";
 import { Prisma, type PrismaClient } from "@/lib/db/generated/client";
 import { queryRows } from "@/lib/db/sql-pool";
 import { AppError } from "@/lib/errors";
@@ -176,43 +175,50 @@ export async function listAccounts(
   const dir = Prisma.raw(query.dir === "desc" ? "DESC" : "ASC");
 
   // One statement: filter, count (window), sort and cut the page; only then join the OU path and
-  // the snapshot, so their columns are read for one page of rows.
-  const rows = await queryRows<TRawRow>(Prisma.sql`
-    ${withSql}
-    SELECT p.*, o."path" AS "ouPath", s."passwordPresent",
-           ${jsonArrayLengthSql(Prisma.sql`s."accessKeys"`)} AS "accessKeyCount",
-           ${jsonArrayLengthSql(Prisma.sql`s."signingCertificates"`)} AS "certificateCount",
-           ${jsonArrayLengthSql(Prisma.sql`s."mfaDevices"`)} AS "mfaCount"
-    FROM (
-      SELECT a."id", a."name", a."email", a."state", a."isManagement", a."ouId", a."status",
-             a."failingRules", a."lastScannedAt", a."latestSnapshotId",
-             ${effectiveStatusSql(cutoff)} AS "effectiveStatus",
-             ${sortKeySql(query.sort, cutoff)} AS "sortKey",
-             (count(*) OVER ())::int AS "total"
-      FROM "Account" a
-      ${query.sort === "ou" ? Prisma.sql`LEFT JOIN "Ou" so ON so."id" = a."ouId"` : Prisma.empty}
-      WHERE ${whereSql}
-      ORDER BY "sortKey" ${dir} NULLS LAST, a."name" ASC, a."id" ASC
-      LIMIT ${query.pageSize} OFFSET ${offset}
-    ) p
-    LEFT JOIN "Ou" o ON o."id" = p."ouId"
-    LEFT JOIN "CredentialSnapshot" s ON s."id" = p."latestSnapshotId"
-    ORDER BY p."sortKey" ${dir} NULLS LAST, p."name" ASC, p."id" ASC`, options.db);
-  if (rows.length === 0 && query.ouId) {
-    const ou = await (options.db ?? prisma).ou.findUnique({ where: { id: query.ouId }, select: { organizationId: true } });
-    if (!ou || (options.organizationId && ou.organizationId !== options.organizationId)) {
-      throw new AppError("NOT_FOUND", `OU ${query.ouId} is not in the inventory; run an org sync or pick another OU.`);
-    }
+  // the snapshot, so their columns are read for one page of rows. An empty page still yields one
+  // row (all page columns null) carrying what the caller needs then: whether the OU exists, and the
+  // total for a page past the end (which has no row to carry it). Postgres runs those subqueries
+  // only for an empty page.
+  const ouFoundSql = query.ouId
+    ? Prisma.sql`EXISTS (SELECT 1 FROM "Ou" f WHERE f."id" = ${query.ouId}${
+        options.organizationId ? Prisma.sql` AND f."organizationId" = ${options.organizationId}` : Prisma.empty
+      })`
+    : Prisma.sql`true`;
+  const pastEndTotalSql = offset > 0 ? Prisma.sql`(SELECT count(*)::int FROM "Account" a WHERE ${whereSql})` : Prisma.sql`0`;
+  const rows = await queryRows<TRawRow & { emptyPageOuFound: boolean | null; emptyPageTotal: number | null }>(Prisma.sql`
+    ${withSql}, page AS (
+      SELECT p.*, o."path" AS "ouPath", s."passwordPresent",
+             ${jsonArrayLengthSql(Prisma.sql`s."accessKeys"`)} AS "accessKeyCount",
+             ${jsonArrayLengthSql(Prisma.sql`s."signingCertificates"`)} AS "certificateCount",
+             ${jsonArrayLengthSql(Prisma.sql`s."mfaDevices"`)} AS "mfaCount"
+      FROM (
+        SELECT a."id", a."name", a."email", a."state", a."isManagement", a."ouId", a."status",
+               a."failingRules", a."lastScannedAt", a."latestSnapshotId",
+               ${effectiveStatusSql(cutoff)} AS "effectiveStatus",
+               ${sortKeySql(query.sort, cutoff)} AS "sortKey",
+               (count(*) OVER ())::int AS "total"
+        FROM "Account" a
+        ${query.sort === "ou" ? Prisma.sql`LEFT JOIN "Ou" so ON so."id" = a."ouId"` : Prisma.empty}
+        WHERE ${whereSql}
+        ORDER BY "sortKey" ${dir} NULLS LAST, a."name" ASC, a."id" ASC
+        LIMIT ${query.pageSize} OFFSET ${offset}
+      ) p
+      LEFT JOIN "Ou" o ON o."id" = p."ouId"
+      LEFT JOIN "CredentialSnapshot" s ON s."id" = p."latestSnapshotId"
+    )
+    SELECT page.*,
+           CASE WHEN page."id" IS NULL THEN ${ouFoundSql} END AS "emptyPageOuFound",
+           CASE WHEN page."id" IS NULL THEN ${pastEndTotalSql} END AS "emptyPageTotal"
+    FROM (SELECT 1) AS one
+    LEFT JOIN page ON true
+    ORDER BY page."sortKey" ${dir} NULLS LAST, page."name" ASC, page."id" ASC`, options.db);
+  const items = rows.filter((r) => r.id !== null);
+  if (items.length === 0 && rows[0]?.emptyPageOuFound === false) {
+    throw new AppError("NOT_FOUND", `OU ${query.ouId} is not in the inventory; run an org sync or pick another OU.`);
   }
-  // A page past the end has no row to carry the total: count separately (rare: stale links).
-  const total =
-    rows[0]?.total ??
-    (offset > 0
-      ? ((await queryRows<{ total: number }>(Prisma.sql`${withSql} SELECT count(*)::int AS total FROM "Account" a WHERE ${whereSql}`, options.db))[0]
-          ?.total ?? 0)
-      : 0);
+  const total = items[0]?.total ?? rows[0]?.emptyPageTotal ?? 0;
   return {
-    items: rows.map(toAccountRow),
+    items: items.map(toAccountRow),
     total,
     page: query.page,
     pageSize: query.pageSize,

@@ -62,6 +62,13 @@ describe("GET /api/accounts", () => {
     expect(body.error.message).toContain(message);
   });
 
+  it("keeps the total on a page past the end and on an empty OU page", async () => {
+    const beyond = await (await listAccounts(await get(`/api/accounts?pageSize=3&page=9`))).json();
+    expect(beyond).toMatchObject({ items: [], total: 7, page: 9, pageCount: 3 });
+    const none = await (await listAccounts(await get(`/api/accounts?status=COMPLIANT&ouId=${OU.dev}`))).json();
+    expect(none).toMatchObject({ items: [], total: 0, pageCount: 0 });
+  });
+
   it("answers 404 for an OU not in the inventory, 401 without a session, 403 without a role", async () => {
     expect((await listAccounts(await get("/api/accounts?ouId=ou-ab12-zzzzzzzz"))).status).toBe(404);
     expect((await listAccounts(await get("/api/accounts", null))).status).toBe(401);
