@@ -7,6 +7,10 @@ import pg from "pg";
 import type { Prisma, PrismaClient } from "./generated/client";
 
 const POOL_SIZE = 10;
+// Each connection keeps every statement it prepared until it closes; the texts are a bounded set
+// (one per combination of filters in use), but a cap keeps a pathological mix from growing them.
+const MAX_PREPARED_STATEMENTS = 200;
+const statementNames = new Map<string, string>();
 
 const globalForPool = globalThis as unknown as { rootwardenSqlPool?: pg.Pool };
 
@@ -17,11 +21,17 @@ const globalForPool = globalThis as unknown as { rootwardenSqlPool?: pg.Pool };
 export async function queryRows<T>(sql: Prisma.Sql, db?: PrismaClient): Promise<T[]> {
   if (db) return db.$queryRaw<T[]>(sql);
   const text = sql.text;
-  // A statement's name must be unique per text on a connection; the shape of a query (which
-  // filters are present) changes its text, the values never do.
-  const name = `rw_${createHash("sha1").update(text).digest("base64url")}`;
-  const result = await sqlPool().query({ name, text, values: sql.values as unknown[] });
+  const result = await sqlPool().query({ name: statementName(text), text, values: sql.values as unknown[] });
   return result.rows as T[];
+}
+
+/** One name per statement text (which filters are present shape it; values never do); none past the cap. */
+function statementName(text: string): string | undefined {
+  const known = statementNames.get(text);
+  if (known || statementNames.size >= MAX_PREPARED_STATEMENTS) return known;
+  const name = `rw_${createHash("sha1").update(text).digest("base64url")}`;
+  statementNames.set(text, name);
+  return name;
 }
 
 function sqlPool(): pg.Pool {
