@@ -13,7 +13,6 @@ import {
 } from "@/lib/inventory/list-accounts";
 import {
   lastSettledDay,
-  readComplianceDays,
   rollUpComplianceDays,
   scannedStatusesOnClosedDays,
   scannedStatusesToday,
@@ -152,12 +151,12 @@ export async function getComplianceTrend(options: {
   const { db, organizationId, now, freshnessHours } = options;
   const lastDay = utcDay(now);
   const firstDay = lastDay - (options.days - 1);
-  const settled = Math.min(lastSettledDay(now), lastDay - 1);
+  const settled = lastSettledDay(now);
   const unsettled: number[] = [];
   for (let d = Math.max(firstDay, settled + 1); d < lastDay; d++) unsettled.push(d);
 
-  await rollUpComplianceDays({ db, organizationId, now, freshnessHours, days: options.days });
-  const [members, rolledUp, recent, today] = await Promise.all([
+  const [rolledUp, members, recent, today] = await Promise.all([
+    rollUpComplianceDays({ db, organizationId, now, freshnessHours, days: options.days }),
     db.$queryRaw<{ day: number; n: number; na: number }[]>`
       WITH member_groups AS (
         -- Accounts that can never be audited (the management account) have no snapshots but are NOT_APPLICABLE.
@@ -174,7 +173,6 @@ export async function getComplianceTrend(options: {
       CROSS JOIN LATERAL generate_series(GREATEST(coalesce(m.join_day, ${firstDay}::int), ${firstDay}::int),
         LEAST(coalesce(m.left_day - 1, ${lastDay}::int), ${lastDay}::int)) AS g(day)
       GROUP BY 1`,
-    settled >= firstDay ? readComplianceDays({ db, organizationId, freshnessHours, firstDay, lastDay: settled }) : [],
     scannedStatusesOnClosedDays({ db, organizationId, now, freshnessHours, days: unsettled }),
     scannedStatusesToday({ db, organizationId, now, freshnessHours }),
   ]);

@@ -39,54 +39,46 @@ type TRollUpOptions = {
 };
 
 /**
- * Writes the settled days of the trend window that are missing (or were made with another freshness
- * window) into ComplianceDaily. Idempotent: concurrent callers compute the same rows. Called at the
- * end of every scan batch, so the overview normally finds them ready, and by the overview for gaps.
+ * The settled days of the trend window, per status: read from ComplianceDaily, and computed and
+ * written there for days that are missing (or were made with another freshness window).
+ * Idempotent: concurrent callers compute the same rows. Called at the end of every scan batch, so
+ * the overview normally finds every day ready, and by the overview itself for any gap.
  */
-export async function rollUpComplianceDays(options: TRollUpOptions): Promise<void> {
+export async function rollUpComplianceDays(options: TRollUpOptions): Promise<TDayStatusCount[]> {
   const { db, organizationId, now, freshnessHours } = options;
   const firstDay = utcDay(now) - (options.days - 1);
   const settled = lastSettledDay(now);
-  if (settled < firstDay) return;
+  if (settled < firstDay) return [];
   if (options.redoFrom && utcDay(options.redoFrom) <= settled) {
     await db.$executeRaw`
       DELETE FROM "ComplianceDaily"
       WHERE "organizationId" = ${organizationId} AND "day" >= ${dayStart(utcDay(options.redoFrom))}`;
   }
-  const done = await db.$queryRaw<{ day: number }[]>`
-    SELECT DISTINCT ${DAY_NUMBER} AS day FROM "ComplianceDaily"
+  const stored = await db.$queryRaw<{ day: number; status: string; n: number }[]>`
+    SELECT ${DAY_NUMBER} AS day, "status", "count" AS n FROM "ComplianceDaily"
     WHERE "organizationId" = ${organizationId} AND "freshnessHours" = ${freshnessHours}
       AND "day" BETWEEN ${dayStart(firstDay)} AND ${dayStart(settled)}`;
-  const have = new Set(done.map((r) => r.day));
+  // A day is written whole (a row per status, zeros too), so a complete set of rows marks it done.
+  const rowsOn = new Map<number, number>();
+  for (const r of stored) rowsOn.set(r.day, (rowsOn.get(r.day) ?? 0) + 1);
   const missing: number[] = [];
-  for (let d = firstDay; d <= settled; d++) if (!have.has(d)) missing.push(d);
-  if (missing.length === 0) return;
+  for (let d = firstDay; d <= settled; d++) if (rowsOn.get(d) !== ACCOUNT_STATUSES.length) missing.push(d);
+  const kept: TDayStatusCount[] = stored
+    .filter((r) => rowsOn.get(r.day) === ACCOUNT_STATUSES.length)
+    .map((r) => ({ day: r.day, status: toStatus(r.status), n: r.n }));
+  if (missing.length === 0) return kept;
 
   const counted = await scannedStatusesOnClosedDays({ db, organizationId, now, freshnessHours, days: missing });
-  // Every status of every day gets a row, zeros too: a day's rows being there is what marks it done.
   const byKey = new Map(counted.map((r) => [`${r.day}:${r.status}`, r.n]));
-  const rows = missing.flatMap((day) => ACCOUNT_STATUSES.map((status) => ({ day, status, n: byKey.get(`${day}:${status}`) ?? 0 })));
+  const computed = missing.flatMap((day) => ACCOUNT_STATUSES.map((status) => ({ day, status, n: byKey.get(`${day}:${status}`) ?? 0 })));
   await db.$executeRaw`
     INSERT INTO "ComplianceDaily" ("organizationId", "day", "status", "count", "freshnessHours", "computedAt")
     SELECT ${organizationId}, to_timestamp(r.day * 86400.0), r.status, r.n, ${freshnessHours}::int, now()
-    FROM unnest(${rows.map((r) => r.day)}::int[], ${rows.map((r) => r.status)}::text[], ${rows.map((r) => r.n)}::int[]) AS r(day, status, n)
+    FROM unnest(${computed.map((r) => r.day)}::int[], ${computed.map((r) => r.status)}::text[], ${computed.map((r) => r.n)}::int[])
+      AS r(day, status, n)
     ON CONFLICT ("organizationId", "day", "status")
     DO UPDATE SET "count" = EXCLUDED."count", "freshnessHours" = EXCLUDED."freshnessHours", "computedAt" = EXCLUDED."computedAt"`;
-}
-
-/** Rolled-up counts of settled days in [firstDay, lastDay] made with this freshness window. */
-export async function readComplianceDays(options: {
-  db: PrismaClient;
-  organizationId: string;
-  freshnessHours: number;
-  firstDay: number;
-  lastDay: number;
-}): Promise<TDayStatusCount[]> {
-  const rows = await options.db.$queryRaw<{ day: number; status: string; n: number }[]>`
-    SELECT ${DAY_NUMBER} AS day, "status", "count" AS n FROM "ComplianceDaily"
-    WHERE "organizationId" = ${options.organizationId} AND "freshnessHours" = ${options.freshnessHours}
-      AND "day" BETWEEN ${dayStart(options.firstDay)} AND ${dayStart(options.lastDay)}`;
-  return rows.map((r) => ({ day: r.day, status: toStatus(r.status), n: r.n }));
+  return [...kept, ...computed];
 }
 
 /**
