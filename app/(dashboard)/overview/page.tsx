@@ -23,6 +23,8 @@ export default async function OverviewPage() {
   const actor = await requirePagePermission("accounts.read");
   const canScan = hasPermission(actor.roles, "scans.start");
   const overview = await getOverview({ actor });
+  // Days before the first audit say nothing but "unknown"; the chart starts where the data does.
+  const trend = sinceFirstAudit(overview.trend);
   const now = new Date();
 
   if (!overview.organization) {
@@ -69,8 +71,8 @@ export default async function OverviewPage() {
       </section>
 
       <div className="grid gap-5 lg:grid-cols-3">
-        <Card title="Compliance trend" note={`Last ${overview.trend.length} days; a result older than ${overview.freshnessHours} h counts as unknown.`} className="lg:col-span-2">
-          <TrendChart trend={serialize(overview.trend)} />
+        <Card title="Compliance trend" note={trendNote(trend, overview.trend.length, overview.freshnessHours)} className="lg:col-span-2">
+          <TrendChart trend={serialize(trend)} />
         </Card>
 
         <Card title="Organization features" note={`Checked ${formatRelative(org.featuresCheckedAt, now)}`}>
@@ -241,4 +243,14 @@ function Card({ title, note, className = "", children }: { title: string; note?:
 
 function percent(n: number, total: number): string {
   return total > 0 ? `${Math.round((n / total) * 1000) / 10}% of accounts` : "—";
+}
+
+function sinceFirstAudit(trend: TOverview["trend"]): TOverview["trend"] {
+  const first = trend.findIndex((p) => p.COMPLIANT + p.NON_COMPLIANT + p.ERROR > 0);
+  return first <= 0 ? trend : trend.slice(first);
+}
+
+function trendNote(shown: TOverview["trend"], window: number, freshnessHours: number): string {
+  const span = shown.length < window && shown.length > 0 ? `Since the first audit on ${shown[0].day}` : `Last ${window} days`;
+  return `${span}; a result older than ${freshnessHours} h counts as unknown.`;
 }
