@@ -2,26 +2,13 @@
 // each bad variable and says what to set, instead of failing later somewhere deep.
 import { z } from "zod";
 import { RoleGroupsError, parseRoleGroups } from "./auth/role-mapping";
+import { zIntString } from "./validation";
 
 const bool = (fallback: boolean) =>
   z
     .enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" })
     .optional()
     .transform((v) => (v === undefined ? fallback : ["true", "1", "yes"].includes(v)));
-
-const int = (fallback: number, min: number, max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === "") return fallback;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: "custom", message: `must be a whole number from ${min} to ${max}, got "${v}"` });
-        return z.NEVER;
-      }
-      return n;
-    });
 
 const optionalString = z
   .string()
@@ -33,7 +20,7 @@ const url = (what: string) =>
 
 export const ZConfig = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-  PORT: int(3000, 1, 65535),
+  PORT: zIntString(3000, 1, 65535),
   /** Public URL of the app, used for OIDC redirects and the same-origin check. */
   APP_URL: url("e.g. https://rootwarden.example.com"),
   DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
@@ -41,7 +28,7 @@ export const ZConfig = z.object({
   }),
   /** Where the embedded Postgres keeps its data when DATABASE_URL is unset. */
   EMBEDDED_PG_DIR: z.string().default(".data/postgres"),
-  EMBEDDED_PG_PORT: int(54329, 1, 65535),
+  EMBEDDED_PG_PORT: zIntString(54329, 1, 65535),
 
   AUTH_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {
     message: "must be at least 32 characters (generate one with: openssl rand -base64 32)",
@@ -65,20 +52,20 @@ export const ZConfig = z.object({
         for (const problem of err.problems) ctx.addIssue({ code: "custom", message: problem });
       }
     }),
-  SESSION_MAX_AGE_HOURS: int(8, 1, 168),
+  SESSION_MAX_AGE_HOURS: zIntString(8, 1, 168),
 
   AWS_REGION: optionalString,
   /** Optional role to assume first (the management account or the IAM delegated-admin account). */
   AWS_ROLE_ARN: optionalString.refine((v) => v === undefined || /^arn:aws[\w-]*:iam::\d{12}:role\/.+/.test(v), {
     message: "must be an IAM role ARN like arn:aws:iam::123456789012:role/RootwardenAdmin",
   }),
-  AWS_CALL_TIMEOUT_MS: int(10_000, 100, 120_000),
-  AWS_MAX_ATTEMPTS: int(8, 1, 20),
+  AWS_CALL_TIMEOUT_MS: zIntString(10_000, 100, 120_000),
+  AWS_MAX_ATTEMPTS: zIntString(8, 1, 20),
 
-  SCAN_CONCURRENCY: int(64, 1, 512),
-  SCAN_BATCH_SIZE: int(50, 1, 1000),
-  SCAN_INTERVAL_HOURS: int(24, 0, 24 * 30),
-  COMPLIANCE_FRESHNESS_HOURS: int(48, 1, 24 * 90),
+  SCAN_CONCURRENCY: zIntString(64, 1, 512),
+  SCAN_BATCH_SIZE: zIntString(50, 1, 1000),
+  SCAN_INTERVAL_HOURS: zIntString(24, 0, 24 * 30),
+  COMPLIANCE_FRESHNESS_HOURS: zIntString(48, 1, 24 * 90),
   /** Run a job worker inside the web process (one machine needs nothing else). */
   WORKER_IN_WEB: bool(true),
   /** Set by `npm run demo` only: a production build served over plain http on 127.0.0.1. */

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { startEmbeddedPostgres } from "./embedded-postgres";
+import { isProcessAlive, startEmbeddedPostgres } from "./embedded-postgres";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "rw-embedded-"));
 chmodSync(dir, 0o755);
@@ -21,14 +21,6 @@ async function scalar(url: string, sql: string): Promise<unknown> {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("startEmbeddedPostgres", () => {
   it("serves a database, keeps its data across restarts and leaves no process after stop", async () => {
@@ -38,9 +30,9 @@ describe("startEmbeddedPostgres", () => {
     await scalar(first.url(), "CREATE TABLE kept (n int)");
     await scalar(first.url(), "INSERT INTO kept VALUES (42)");
     const pid = Number(readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
-    expect(isAlive(pid)).toBe(true);
+    expect(isProcessAlive(pid)).toBe(true);
     await first.stop();
-    expect(isAlive(pid)).toBe(false);
+    expect(isProcessAlive(pid)).toBe(false);
     expect(existsSync(path.join(dataDir, "postmaster.pid"))).toBe(false);
 
     const second = await startEmbeddedPostgres({ dataDir, port: 0 });

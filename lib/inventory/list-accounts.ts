@@ -1,6 +1,7 @@
 // The account table's query: filters (effective status, failing rule, OU subtree, text), sort and
 // server-side pagination over Postgres. Also the read side's shared status/staleness SQL helpers.
 import { z } from "zod";
+import { zIntString } from "@/lib/validation";
 import { assertPermission, type TActor } from "@/lib/auth/actor";
 import { getConfig } from "@/lib/config";
 import { Prisma, type PrismaClient } from "@/lib/db/generated/client";
@@ -24,20 +25,6 @@ export const ZOuId = z.string().regex(/^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[0-9
   message: "must be an OU id like ou-ab12-cd34ef56 or a root id like r-ab12",
 });
 export const ZAccountId = z.string().regex(/^\d{12}$/, { message: "must be a 12-digit AWS account id" });
-
-const intParam = (fallback: number, min: number, max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === "") return fallback;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: "custom", message: `must be a whole number from ${min} to ${max}, got "${v}"` });
-        return z.NEVER;
-      }
-      return n;
-    });
 
 /** Search-param shaped input (strings), so URLs, API calls and pages share one parser. */
 export const ZListAccountsQuery = z.object({
@@ -78,8 +65,8 @@ export const ZListAccountsQuery = z.object({
     .optional()
     .default("name"),
   dir: z.enum(["asc", "desc"], { message: "must be asc or desc" }).optional().default("asc"),
-  page: intParam(1, 1, 100_000),
-  pageSize: intParam(50, 1, 200),
+  page: zIntString(1, 1, 100_000),
+  pageSize: zIntString(50, 1, 200),
 });
 export type TListAccountsQuery = z.output<typeof ZListAccountsQuery>;
 export type TListAccountsQueryInput = z.input<typeof ZListAccountsQuery>;

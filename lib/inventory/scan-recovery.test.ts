@@ -1,15 +1,14 @@
 // Scans that pg-boss alone would leave open forever: a worker process killed (kill -9) while running
 // batches on their LAST attempt, and a scan whose jobs were never queued. Recovery queues the
 // orphaned accounts again (bounded), or records them as FAILED, and the scan finishes.
-import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
+import type { ChildProcess } from "node:child_process";
 import type PgBoss from "pg-boss";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { QUEUES, createBoss } from "@/lib/jobs/boss";
 import { startWorker, type TWorker } from "@/lib/jobs/start-worker";
 import { startAwsSim, type AwsSim } from "@/sim/aws/server";
 import { MAX_RECOVERY_ROUNDS, recoverStalledScans } from "./recover-scans";
-import { startInventoryFixture, waitFor, waitForScan, type TInventoryFixture } from "./scan-test-helpers";
+import { startInventoryFixture, startWorkerProcess, waitFor, waitForScan, type TInventoryFixture } from "./scan-test-helpers";
 import { startScan } from "./start-scan";
 import { syncOrganization } from "./sync-organization";
 
@@ -57,27 +56,8 @@ describe("scan recovery", () => {
       scan.id,
     );
 
-    child = spawn(path.join(process.cwd(), "node_modules/.bin/tsx"), ["scripts/worker.ts"], {
-      cwd: process.cwd(),
-      env: {
-        ...process.env,
-        NODE_ENV: "test",
-        DATABASE_URL: f.db.url,
-        AWS_ENDPOINT_URL: f.sim.endpoint,
-        AWS_REGION: f.sim.region,
-        AWS_ACCESS_KEY_ID: f.sim.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: f.sim.secretAccessKey,
-        AWS_PROFILE: "",
-        SCAN_CONCURRENCY: "4",
-        SCAN_BATCH_SIZE: "5",
-        SCAN_INTERVAL_HOURS: "0",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let childOutput = "";
-    child.stdout!.on("data", (d) => (childOutput += d));
-    child.stderr!.on("data", (d) => (childOutput += d));
-    await waitFor("the worker process to start", async () => childOutput.includes("started:"), 60_000);
+    // A real worker process (npm run worker), so the kill is a real kill -9.
+    child = await startWorkerProcess(f);
     await waitFor("some progress", async () => (await f.db.prisma.scan.findUniqueOrThrow({ where: { id: scan.id } })).done >= 12, 60_000);
     child.kill("SIGKILL");
     await new Promise((resolve) => child!.once("exit", resolve));

@@ -1,15 +1,14 @@
 // Scans under trouble: throttling, injected faults and timeouts; a worker process killed mid-scan;
 // cancel. Real SDK against the simulator, real Postgres, real pg-boss.
 import { SYSTEM } from "@/lib/auth/actor";
-import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
+import type { ChildProcess } from "node:child_process";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { stopJobClient } from "@/lib/jobs/boss";
 import { startAwsSim, type AwsSim } from "@/sim/aws/server";
 import { startWorker, type TWorker } from "@/lib/jobs/start-worker";
 import { cancelScan } from "./cancel-scan";
 import { getScanProgress } from "./get-scan-progress";
-import { expectedStatus, sleep, startInventoryFixture, waitFor, waitForScan, type TInventoryFixture } from "./scan-test-helpers";
+import { expectedStatus, sleep, startInventoryFixture, startWorkerProcess, waitFor, waitForScan, type TInventoryFixture } from "./scan-test-helpers";
 import { startScan } from "./start-scan";
 import { syncOrganization } from "./sync-organization";
 
@@ -91,27 +90,7 @@ describe("worker killed mid-scan", () => {
 
   it("finishes after a new worker takes over the dead worker's batches, with no double counts", async () => {
     // A real worker process (npm run worker), so the kill is a real kill -9.
-    child = spawn(path.join(process.cwd(), "node_modules/.bin/tsx"), ["scripts/worker.ts"], {
-      cwd: process.cwd(),
-      env: {
-        ...process.env,
-        NODE_ENV: "test",
-        DATABASE_URL: f.db.url,
-        AWS_ENDPOINT_URL: f.sim.endpoint,
-        AWS_REGION: f.sim.region,
-        AWS_ACCESS_KEY_ID: f.sim.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: f.sim.secretAccessKey,
-        AWS_PROFILE: "",
-        SCAN_CONCURRENCY: "4",
-        SCAN_BATCH_SIZE: "5",
-        SCAN_INTERVAL_HOURS: "0",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let childOutput = "";
-    child.stdout!.on("data", (d) => (childOutput += d));
-    child.stderr!.on("data", (d) => (childOutput += d));
-    await waitFor("the worker process to start", async () => childOutput.includes("started:"), 60_000);
+    child = await startWorkerProcess(f);
 
     // No boss passed: startScan enqueues through the process's own send-only client, as the web does.
     process.env.DATABASE_URL = f.db.url;

@@ -1,5 +1,7 @@
 // Shared set-up for the inventory integration tests: a fresh migrated database and an AWS context
 // for the simulator the test started (tests import sim/; this helper, under lib/, may not), waits.
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
 import { createAwsContext, type TAwsContext, type TAwsOptions } from "@/lib/aws/context";
 import { createTestDatabase, type TTestDatabase } from "@/lib/db/test-db";
 import type { PrismaClient } from "@/lib/db/generated/client";
@@ -86,4 +88,33 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
 
 export function sleep(ms: number) {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * A real `npm run worker` process against the fixture's database and simulator, started and
+ * ready, so a test can kill it with a real SIGKILL.
+ */
+export async function startWorkerProcess(f: TInventoryFixture<TSimLike & { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string }>): Promise<ChildProcess> {
+  const child = spawn(path.join(process.cwd(), "node_modules/.bin/tsx"), ["scripts/worker.ts"], {
+    cwd: process.cwd(),
+    env: {
+      ...process.env,
+      NODE_ENV: "test",
+      DATABASE_URL: f.db.url,
+      AWS_ENDPOINT_URL: f.sim.endpoint,
+      AWS_REGION: f.sim.region,
+      AWS_ACCESS_KEY_ID: f.sim.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: f.sim.secretAccessKey,
+      AWS_PROFILE: "",
+      SCAN_CONCURRENCY: "4",
+      SCAN_BATCH_SIZE: "5",
+      SCAN_INTERVAL_HOURS: "0",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  await waitFor("the worker process to start", async () => output.includes("started:"), 60_000);
+  return child;
 }
