@@ -2,7 +2,6 @@
 // status, the OUs with most non-compliant accounts, the trend, and scan timing. Reads Postgres only.
 import type { Metadata } from "next";
 import Link from "next/link";
-import type { ReactNode } from "react";
 import { serialize } from "@/components/fetch-json";
 import { formatCount, formatDateTime, formatRelative } from "@/components/format";
 import { LiveScanProgress } from "@/components/live-scan-progress";
@@ -13,6 +12,7 @@ import { hasPermission } from "@/lib/auth/permissions";
 import { evaluateOrganization, getRule, type TComplianceStatus } from "@/lib/inventory/compliance";
 import { getOverview, type TOverview } from "@/lib/inventory/get-overview";
 import { TrendChart } from "./trend-chart";
+import { Card } from "@/components/card";
 
 export const metadata: Metadata = { title: "Overview" };
 export const dynamic = "force-dynamic";
@@ -71,20 +71,20 @@ export default async function OverviewPage() {
       </section>
 
       <div className="grid gap-5 lg:grid-cols-3">
-        <Card title="Compliance trend" note={trendNote(trend, overview.trend.length, overview.freshnessHours)} className="lg:col-span-2">
+        <Card bodyClassName="p-2" title="Compliance trend" note={trendNote(trend, overview.trend.length, overview.freshnessHours)} className="lg:col-span-2">
           <TrendChart trend={serialize(trend)} />
         </Card>
 
-        <Card title="Organization features" note={`Checked ${formatRelative(org.featuresCheckedAt, now)}`}>
+        <Card bodyClassName="p-2" title="Organization features" note={`Checked ${formatRelative(org.featuresCheckedAt, now)}`}>
           <OrgFeatures org={org} />
         </Card>
       </div>
 
       <div className="grid gap-5 lg:grid-cols-3">
-        <Card title="OUs with most non-compliant accounts" note="Accounts directly in the OU" className="lg:col-span-2">
+        <Card bodyClassName="p-2" title="OUs with most non-compliant accounts" note="Accounts directly in the OU" className="lg:col-span-2">
           <WorstOus ous={overview.worstOus} />
         </Card>
-        <Card title="Scans">
+        <Card bodyClassName="p-2" title="Scans">
           <ScanTiming overview={overview} now={now} />
         </Card>
       </div>
@@ -223,21 +223,6 @@ function Tile({ label, value, note, href, status }: { label: string; value: stri
       <div className="mt-1 text-2xl font-semibold tabular-nums">{value}</div>
       <div className="text-xs text-slate-500">{note}</div>
     </Link>
-  );
-}
-
-function Card({ title, note, className = "", children }: { title: string; note?: string; className?: string; children: ReactNode }) {
-  const id = `card-${title.toLowerCase().replace(/[^a-z]+/g, "-")}`;
-  return (
-    <section aria-labelledby={id} className={`rounded-md border border-slate-200 bg-white ${className}`}>
-      <div className="border-b border-slate-200 px-3 py-2">
-        <h2 id={id} className="font-semibold">
-          {title}
-        </h2>
-        {note ? <p className="text-xs text-slate-500">{note}</p> : null}
-      </div>
-      <div className="p-2">{children}</div>
-    </section>
   );
 }
 

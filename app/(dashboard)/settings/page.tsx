@@ -1,13 +1,13 @@
 // Settings (admin): who has which role now, the group-to-role mapping in force, the permission
 // catalogue, and the sign-in configuration (never secrets).
 import type { Metadata } from "next";
-import type { ReactNode } from "react";
 import { listUsers } from "@/lib/auth/list-users";
 import { requirePagePermission } from "@/lib/auth/page";
 import { PERMISSIONS, PERMISSION_NAMES } from "@/lib/auth/permissions";
 import { formatRoleGroups, parseRoleGroups } from "@/lib/auth/role-mapping";
 import { ROLES, ROLE_DESCRIPTIONS, type TRole } from "@/lib/auth/roles";
 import { getConfig } from "@/lib/config";
+import { Card } from "@/components/card";
 
 export const metadata: Metadata = { title: "Settings" };
 export const dynamic = "force-dynamic";
@@ -22,7 +22,7 @@ export default async function SettingsPage() {
     <div className="space-y-8">
       <h1 className="text-xl font-semibold tracking-tight">Settings</h1>
 
-      <Section id="users" title={`Users (${users.length})`} note="Roles as of each user's last sign-in. IdP group changes apply at the next sign-in.">
+      <Card title={`Users (${users.length})`} note="Roles as of each user's last sign-in. IdP group changes apply at the next sign-in.">
         <table className="w-full text-left" data-testid="users-table">
           <thead className="text-xs uppercase text-slate-500">
             <tr>
@@ -46,9 +46,9 @@ export default async function SettingsPage() {
             ))}
           </tbody>
         </table>
-      </Section>
+      </Card>
 
-      <Section id="role-groups" title="Role mapping" note={`From ROLE_GROUPS. Groups are read from the "${config.OIDC_GROUPS_CLAIM}" claim and matched exactly.`}>
+      <Card title="Role mapping" note={`From ROLE_GROUPS. Groups are read from the "${config.OIDC_GROUPS_CLAIM}" claim and matched exactly.`}>
         <table className="w-full text-left">
           <thead className="text-xs uppercase text-slate-500">
             <tr>
@@ -72,9 +72,9 @@ export default async function SettingsPage() {
         <p className="px-3 py-2 text-xs text-slate-500">
           In force: <code>ROLE_GROUPS={formatRoleGroups(mapping) || "(empty)"}</code>
         </p>
-      </Section>
+      </Card>
 
-      <Section id="permissions" title="Permissions" note="The one catalogue every check and every button reads.">
+      <Card title="Permissions" note="The one catalogue every check and every button reads.">
         <table className="w-full text-left" data-testid="permissions-table">
           <thead className="text-xs uppercase text-slate-500">
             <tr>
@@ -106,9 +106,9 @@ export default async function SettingsPage() {
             })}
           </tbody>
         </table>
-      </Section>
+      </Card>
 
-      <Section id="sign-in" title="Sign-in">
+      <Card title="Sign-in">
         <dl className="grid grid-cols-[max-content_1fr] gap-x-6 gap-y-1 px-3 py-2">
           <dt className="text-slate-500">Identity provider</dt>
           <dd>
@@ -129,22 +129,8 @@ export default async function SettingsPage() {
           <dt className="text-slate-500">Session length</dt>
           <dd>{config.SESSION_MAX_AGE_HOURS} h from sign-in</dd>
         </dl>
-      </Section>
+      </Card>
     </div>
-  );
-}
-
-function Section({ id, title, note, children }: { id: string; title: string; note?: string; children: ReactNode }) {
-  return (
-    <section aria-labelledby={id} className="rounded-md border border-slate-200 bg-white">
-      <div className="border-b border-slate-200 px-3 py-2">
-        <h2 id={id} className="font-semibold">
-          {title}
-        </h2>
-        {note ? <p className="text-xs text-slate-500">{note}</p> : null}
-      </div>
-      <div className="overflow-x-auto">{children}</div>
-    </section>
   );
 }
 

@@ -14,6 +14,7 @@ import { isAppError } from "@/lib/errors";
 import { notScannableReason } from "@/lib/inventory/compliance";
 import { getAccountDetail, type TAccountDetail } from "@/lib/inventory/get-account-detail";
 import { toStatus, ZAccountId } from "@/lib/inventory/list-accounts";
+import { Card } from "@/components/card";
 
 export const dynamic = "force-dynamic";
 
@@ -87,12 +88,14 @@ export default async function AccountPage({ params }: TProps) {
 
       <div className="grid gap-4 xl:grid-cols-2">
         <Card
+          className="pb-2"
           title="Root credentials"
           note={credentials ? `As read ${formatDateTime(credentials.takenAt)} (${formatRelative(credentials.takenAt, now)})` : undefined}
         >
           <Credentials credentials={credentials} />
         </Card>
         <Card
+          className="pb-2"
           title="Compliance"
           note={account.stale ? `The last result is older than ${detail.freshnessHours} h: rules below are as of that scan.` : undefined}
         >
@@ -101,7 +104,7 @@ export default async function AccountPage({ params }: TProps) {
       </div>
 
       {detail.errors.length > 0 ? (
-        <Card title="Scan errors" note="Newest first">
+        <Card className="pb-2" title="Scan errors" note="Newest first">
           <ul className="divide-y divide-slate-100 text-sm" data-testid="scan-errors">
             {detail.errors.slice(0, 10).map((e, i) => (
               <li key={`${e.at}-${i}`} className="flex flex-wrap gap-x-3 px-3 py-1.5">
@@ -114,7 +117,7 @@ export default async function AccountPage({ params }: TProps) {
         </Card>
       ) : null}
 
-      <Card title="Snapshot history" note={`${detail.history.length} most recent audits`}>
+      <Card className="pb-2" title="Snapshot history" note={`${detail.history.length} most recent audits`}>
         <History history={detail.history} />
       </Card>
     </div>
@@ -274,19 +277,4 @@ function SubTable({ caption, empty, head, rows, testId }: { caption: string; emp
 function KeyStatus({ status }: { status: string }) {
   const active = status.toLowerCase() === "active";
   return <span className={active ? "font-medium text-red-800" : "text-slate-600"}>{status}</span>;
-}
-
-function Card({ title, note, children }: { title: string; note?: string; children: ReactNode }) {
-  const id = `card-${title.toLowerCase().replace(/[^a-z]+/g, "-")}`;
-  return (
-    <section aria-labelledby={id} className="rounded-md border border-slate-200 bg-white pb-2">
-      <div className="mb-1 border-b border-slate-200 px-3 py-2">
-        <h2 id={id} className="font-semibold">
-          {title}
-        </h2>
-        {note ? <p className="text-xs text-slate-500">{note}</p> : null}
-      </div>
-      <div className="overflow-x-auto">{children}</div>
-    </section>
-  );
 }
