@@ -1,5 +1,7 @@
 // The app shell for a newcomer: signed-out landing page, security headers, health, the way to
 // sign in, and the dashboard frame with its sections once signed in.
+import { spawn } from "node:child_process";
+import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { signIn } from "./helpers/sign-in";
 
@@ -47,3 +49,27 @@ test("the dashboard frame shows the sections an admin may use", async ({ page })
   // Sections whose issue has not landed are listed but not links.
   await expect(nav.getByText("Audit")).toHaveAttribute("aria-disabled", "true");
 });
+
+test("the production server refuses to start without a session secret, https URL and IdP", async () => {
+  // The same build, started as an operator might forget to configure it.
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? "", NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", APP_URL: "http://rootwarden.example.com" };
+  const child = spawn(process.execPath, [path.join("node_modules", "next", "dist", "bin", "next"), "start", "-p", "0", "-H", "127.0.0.1"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  const code = await new Promise<number | null>((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      resolve(null);
+    }, 45_000);
+    child.once("exit", (c) => {
+      clearTimeout(timer);
+      resolve(c);
+    });
+  });
+  expect(code, output).toBe(1);
+  expect(output).toContain("AUTH_SECRET: required in production");
+  expect(output).toContain("APP_URL: must be an https:// URL in production");
+  expect(output).toContain("OIDC_ISSUER: required in production");
+});
+
