@@ -1,6 +1,6 @@
 // A viewer browses the inventory: the OU tree (expand with the keyboard, search, select), filters the
 // table to non-compliant accounts in that subtree, opens one and sees its root credentials. A viewer
-// gets no scan buttons anywhere, and the API refuses a scan from them.
+// gets no scan buttons or row checkboxes anywhere, and the API refuses a scan from them.
 import { expect, test } from "@playwright/test";
 import pg from "pg";
 import { signIn } from "./helpers/sign-in";
@@ -84,13 +84,15 @@ test("a viewer browses the OU tree, filters non-compliant accounts and opens one
   await expect(page.getByTestId("history").locator("tbody tr").first()).toBeVisible();
 });
 
-test("a viewer has no scan buttons, and the API refuses a scan from them", async ({ page }) => {
+test("a viewer has no scan buttons or row checkboxes, and the API refuses a scan from them", async ({ page }) => {
   await signIn(page, "viewer");
   for (const path of ["/overview", "/accounts"]) {
     await page.goto(path);
     await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
     await expect(page.getByTestId("scan-button")).toHaveCount(0);
   }
+  await expect(page.getByTestId("account-table").locator("tbody tr").first()).toBeVisible();
+  await expect(page.getByRole("checkbox")).toHaveCount(0);
   await page.getByTestId("account-table").locator("tbody tr").first().getByRole("link").click();
   await expect(page.getByRole("heading", { name: "Root credentials" })).toBeVisible();
   await expect(page.getByTestId("scan-button")).toHaveCount(0);

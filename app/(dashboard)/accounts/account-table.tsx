@@ -1,7 +1,9 @@
 "use client";
-// One page of accounts: dense rows that link to the account, sortable headers (aria-sort) and
-// pagination controls. Data and sorting come from the server; this only renders and reports clicks.
+// One page of accounts: dense rows that link to the account, sortable headers (aria-sort), pagination
+// controls and, for operators, row checkboxes. Data and sorting come from the server; this only
+// renders and reports clicks.
 import Link from "next/link";
+import { Fragment } from "react";
 import type { TSerialized } from "@/components/fetch-json";
 import { formatCount, formatDateTime, formatRelative } from "@/components/format";
 import { StatusBadge } from "@/components/status-badge";
@@ -12,16 +14,25 @@ type TResult = TSerialized<TListAccountsResult>;
 type TSort = TResult["query"]["sort"];
 
 const PAGE_SIZES = [25, 50, 100, 200];
+const CHECKBOX = "h-4 w-4 cursor-pointer rounded border-slate-300 accent-slate-900 align-middle disabled:cursor-not-allowed";
+
+/** Row selection on the current page; absent for users who cannot act on a selection. */
+export type TTableSelection = {
+  ids: ReadonlySet<string>;
+  onChange: (ids: Set<string>) => void;
+};
 
 export function AccountTable({
   data,
   busy,
+  selection,
   onSort,
   onPage,
   onPageSize,
 }: {
   data: TResult;
   busy: boolean;
+  selection?: TTableSelection;
   onSort: (sort: TSort) => void;
   onPage: (page: number) => void;
   onPageSize: (size: number) => void;
@@ -46,6 +57,15 @@ export function AccountTable({
   };
   const first = data.total === 0 ? 0 : (data.page - 1) * data.pageSize + 1;
   const last = Math.min(data.total, data.page * data.pageSize);
+  const selectedOnPage = selection ? data.items.filter((a) => selection.ids.has(a.id)).length : 0;
+  const allSelected = data.items.length > 0 && selectedOnPage === data.items.length;
+  const toggle = (id: string, on: boolean) => {
+    if (!selection) return;
+    const next = new Set(selection.ids);
+    if (on) next.add(id);
+    else next.delete(id);
+    selection.onChange(next);
+  };
 
   return (
     <div className="rounded-md border border-slate-200 bg-white">
@@ -54,6 +74,21 @@ export function AccountTable({
           <caption className="sr-only">Accounts, {formatCount(data.total)} matching the filters</caption>
           <thead className="border-b border-slate-200 text-xs text-slate-500">
             <tr>
+              {selection ? (
+                <th scope="col" className="w-px py-1.5 pl-3 pr-1">
+                  <input
+                    type="checkbox"
+                    aria-label={`Select all ${data.items.length} accounts on this page`}
+                    checked={allSelected}
+                    ref={(el) => {
+                      if (el) el.indeterminate = selectedOnPage > 0 && !allSelected;
+                    }}
+                    disabled={busy || data.items.length === 0}
+                    onChange={(e) => selection.onChange(e.target.checked ? new Set(data.items.map((a) => a.id)) : new Set())}
+                    className={CHECKBOX}
+                  />
+                </th>
+              ) : null}
               {header("name", "Account")}
               {header("status", "Status")}
               {header("failing", "Failing rules")}
@@ -67,13 +102,29 @@ export function AccountTable({
           <tbody>
             {data.items.length === 0 ? (
               <tr>
-                <td colSpan={6} className="px-3 py-6 text-center text-slate-500">
+                <td colSpan={selection ? 7 : 6} className="px-3 py-6 text-center text-slate-500">
                   No accounts match these filters.
                 </td>
               </tr>
             ) : null}
             {data.items.map((a) => (
-              <tr key={a.id} className="border-t border-slate-100 hover:bg-slate-50" data-account-id={a.id}>
+              <tr
+                key={a.id}
+                className={`border-t border-slate-100 ${selection?.ids.has(a.id) ? "bg-blue-50 hover:bg-blue-100/70" : "hover:bg-slate-50"}`}
+                data-account-id={a.id}
+              >
+                {selection ? (
+                  <td className="w-px py-1 pl-3 pr-1">
+                    <input
+                      type="checkbox"
+                      aria-label={`Select ${a.name} (${a.id})`}
+                      checked={selection.ids.has(a.id)}
+                      disabled={busy}
+                      onChange={(e) => toggle(a.id, e.target.checked)}
+                      className={CHECKBOX}
+                    />
+                  </td>
+                ) : null}
                 <td className="px-2 py-1">
                   <Link href={`/accounts/${a.id}`} className="whitespace-nowrap font-medium text-blue-700 hover:underline">
                     {a.name}
@@ -97,7 +148,7 @@ export function AccountTable({
                   <Credentials row={a} />
                 </td>
                 <td className="max-w-[18rem] break-words px-2 py-1 text-xs text-slate-600" title={a.ouId ?? undefined}>
-                  {a.ouPath ?? "—"}
+                  {a.ouPath ? <OuPath path={a.ouPath} /> : "—"}
                 </td>
                 <td className="whitespace-nowrap px-2 py-1 text-slate-600" title={formatDateTime(a.lastScannedAt)}>
                   {formatRelative(a.lastScannedAt)}
@@ -195,4 +246,18 @@ function Credentials({ row }: { row: TResult["items"][number] }) {
       <span className="text-slate-500">MFA {row.mfaCount ?? 0}</span>
     </span>
   );
+}
+
+// Long OU paths wrap after a slash (never inside a name) when the table runs out of width.
+function OuPath({ path }: { path: string }) {
+  return path.split("/").map((part, i) => (
+    <Fragment key={i}>
+      {i > 0 ? (
+        <>
+          /<wbr />
+        </>
+      ) : null}
+      {part}
+    </Fragment>
+  ));
 }

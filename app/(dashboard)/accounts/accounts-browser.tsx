@@ -1,6 +1,7 @@
 "use client";
 // The accounts page's interactive part: OU tree + filters + table, all state in the URL's search
-// params (deep-linkable, back button works) and data from the API through TanStack Query.
+// params (deep-linkable, back button works) and data from the API through TanStack Query. Operators
+// can also select rows of the current page and scan just those.
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { usePathname, useSearchParams } from "next/navigation";
 import { useEffect, useMemo, useState } from "react";
@@ -21,6 +22,8 @@ type TTree = TSerialized<TOuTree>;
 
 const STATUS_FILTERS = ["NON_COMPLIANT", "ERROR", "UNKNOWN", "COMPLIANT", "NOT_APPLICABLE"] as const;
 const ACCOUNT_RULES = RULES.filter((r) => r.scope === "account");
+const SELECTION_SCAN_BUTTON =
+  "inline-flex items-center gap-1.5 rounded border border-slate-300 bg-white px-2.5 py-1 text-sm font-medium text-slate-900 hover:bg-slate-100 aria-disabled:cursor-not-allowed aria-disabled:opacity-50";
 
 export function AccountsBrowser({
   initialList,
@@ -83,6 +86,12 @@ export function AccountsBrowser({
   const nodes = useMemo(() => new Map(tree.data.nodes.map((n) => [n.id, n])), [tree.data.nodes]);
   const selected = ouId ? nodes.get(ouId) : tree.data.rootId ? nodes.get(tree.data.rootId) : undefined;
   const scopeLabel = ouId && selected ? selected.path : "Whole organization";
+
+  // A selection belongs to one page of one query: new filters, sort or page clear it. So it never
+  // exceeds the largest page size (200), far below the 20,000 accounts one scan request accepts.
+  const [picked, setPicked] = useState<{ key: string; ids: Set<string> }>(() => ({ key: listKey, ids: new Set() }));
+  if (picked.key !== listKey) setPicked({ key: listKey, ids: new Set() });
+  const setPickedIds = (ids: Set<string>) => setPicked({ key: listKey, ids });
 
   const toggleStatus = (s: string) => {
     const next = statuses.includes(s) ? statuses.filter((x) => x !== s) : [...statuses, s];
@@ -190,10 +199,38 @@ export function AccountsBrowser({
             {list.error.message}
           </p>
         ) : null}
+        {canScan && list.data ? (
+          <div
+            role="region"
+            aria-label="Selected accounts"
+            className="flex flex-wrap items-center gap-x-3 gap-y-1 rounded-md border border-slate-200 bg-white px-3 py-1.5 text-sm"
+          >
+            <span aria-live="polite" className="text-slate-600" data-testid="selection-count">
+              {picked.ids.size === 0
+                ? "Select accounts on this page to scan just those."
+                : `${formatCount(picked.ids.size)} of ${formatCount(list.data.items.length)} on this page selected`}
+            </span>
+            {picked.ids.size > 0 ? (
+              <button type="button" onClick={() => setPickedIds(new Set())} className="text-blue-700 underline">
+                Clear selection
+              </button>
+            ) : null}
+            <span className="ml-auto">
+              <ScanButton
+                scope={{ type: "ACCOUNTS", accountIds: [...picked.ids] }}
+                label={`Scan selected (${formatCount(picked.ids.size)})`}
+                disabled={picked.ids.size === 0}
+                onStarted={() => setPickedIds(new Set())}
+                className={SELECTION_SCAN_BUTTON}
+              />
+            </span>
+          </div>
+        ) : null}
         {list.data ? (
           <AccountTable
             data={list.data}
             busy={list.isFetching && list.isPlaceholderData}
+            selection={canScan ? { ids: picked.ids, onChange: setPickedIds } : undefined}
             onSort={(sort) =>
               update({ sort, dir: list.data.query.sort === sort && list.data.query.dir === "asc" ? "desc" : "asc" })
             }
