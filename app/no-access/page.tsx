@@ -2,11 +2,11 @@
 // role, and offers nothing else.
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
+import { RoleGroupsTable } from "@/components/role-groups-table";
 import { SignOutButton } from "@/components/user-menu";
 import { getOwnUser } from "@/lib/auth/get-own-user";
 import { requireSignedIn } from "@/lib/auth/page";
 import { parseRoleGroups } from "@/lib/auth/role-mapping";
-import { ROLES, ROLE_DESCRIPTIONS } from "@/lib/auth/roles";
 import { getConfig } from "@/lib/config";
 
 export const metadata: Metadata = { title: "No access" };
@@ -32,26 +32,7 @@ export default async function NoAccessPage() {
           sign-in: once you have been added, sign out and sign in again.
         </p>
       </div>
-      <table className="w-full rounded-md border border-slate-200 bg-white text-left">
-        <thead className="text-xs uppercase text-slate-500">
-          <tr>
-            <th className="px-3 py-2 font-medium">Role</th>
-            <th className="px-3 py-2 font-medium">What it allows</th>
-            <th className="px-3 py-2 font-medium">Granted by group</th>
-          </tr>
-        </thead>
-        <tbody>
-          {ROLES.map((role) => (
-            <tr key={role} className="border-t border-slate-100 align-top">
-              <td className="px-3 py-2 font-medium">{role}</td>
-              <td className="px-3 py-2 text-slate-600">{ROLE_DESCRIPTIONS[role]}</td>
-              <td className="px-3 py-2">
-                {mapping[role].length > 0 ? mapping[role].map((g) => <code key={g} className="mr-2">{g}</code>) : <em>not mapped</em>}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <RoleGroupsTable mapping={mapping} className="rounded-md border border-slate-200 bg-white" />
       <p className="text-slate-600">
         Your groups at your last sign-in:{" "}
         {own && own.groups.length > 0 ? own.groups.map((g) => <code key={g} className="mr-2">{g}</code>) : <em>none</em>}

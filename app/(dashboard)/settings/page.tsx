@@ -5,9 +5,10 @@ import { listUsers } from "@/lib/auth/list-users";
 import { requirePagePermission } from "@/lib/auth/page";
 import { PERMISSIONS, PERMISSION_NAMES } from "@/lib/auth/permissions";
 import { formatRoleGroups, parseRoleGroups } from "@/lib/auth/role-mapping";
-import { ROLES, ROLE_DESCRIPTIONS, type TRole } from "@/lib/auth/roles";
+import { ROLES, type TRole } from "@/lib/auth/roles";
 import { getConfig } from "@/lib/config";
 import { Card } from "@/components/card";
+import { RoleGroupsTable } from "@/components/role-groups-table";
 
 export const metadata: Metadata = { title: "Settings" };
 export const dynamic = "force-dynamic";
@@ -49,26 +50,7 @@ export default async function SettingsPage() {
       </Card>
 
       <Card title="Role mapping" note={`From ROLE_GROUPS. Groups are read from the "${config.OIDC_GROUPS_CLAIM}" claim and matched exactly.`}>
-        <table className="w-full text-left">
-          <thead className="text-xs uppercase text-slate-500">
-            <tr>
-              <th className="px-3 py-2 font-medium">Role</th>
-              <th className="px-3 py-2 font-medium">What it is for</th>
-              <th className="px-3 py-2 font-medium">IdP groups</th>
-            </tr>
-          </thead>
-          <tbody>
-            {ROLES.map((role) => (
-              <tr key={role} className="border-t border-slate-100 align-top">
-                <td className="px-3 py-2 font-medium">{role}</td>
-                <td className="px-3 py-2 text-slate-600">{ROLE_DESCRIPTIONS[role]}</td>
-                <td className="px-3 py-2">
-                  {mapping[role].length > 0 ? mapping[role].map((g) => <code key={g} className="mr-2">{g}</code>) : <em className="text-amber-700">no group: nobody holds this role</em>}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <RoleGroupsTable mapping={mapping} />
         <p className="px-3 py-2 text-xs text-slate-500">
           In force: <code>ROLE_GROUPS={formatRoleGroups(mapping) || "(empty)"}</code>
         </p>
