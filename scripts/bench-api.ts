@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { encodeSessionCookie } from "@/lib/auth/session";
+import { createUserSession } from "@/lib/auth/user-sessions";
 import { createPrismaClient } from "@/lib/db/client";
 import { choosePort, startEmbeddedPostgres } from "@/lib/db/embedded-postgres";
 import { migrate } from "@/lib/db/migrate";
@@ -88,10 +89,16 @@ async function main() {
     cleanups.push(() => stopChild(app));
     await waitForHealth(appUrl, app);
 
+    // A real user and session row, as a sign-in would leave them: the app checks the session per request.
+    const db = createPrismaClient(databaseUrl, 1);
+    const user = await db.user.create({ data: { issuer: "http://127.0.0.1:9/unused", subject: "bench-viewer", email: "bench@example.com", roles: ["viewer"], groups: [] } });
+    const sessionId = await createUserSession(db, { userId: user.id, now: new Date(), maxAgeSeconds: 8 * 3600 });
+    await db.$disconnect();
     const cookie = await encodeSessionCookie(
       {
         sub: "bench-viewer",
-        uid: "00000000-0000-4000-8000-00000000bead",
+        uid: user.id,
+        sid: sessionId,
         email: "bench@example.com",
         name: "Bench Viewer",
         roles: ["viewer"],

@@ -2,7 +2,7 @@
 // validation, and starting a scan (permission, same-origin, body validation, idempotent start).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TRole } from "@/lib/auth/roles";
-import { encodeSessionCookie } from "@/lib/auth/session";
+import { testSession } from "@/lib/auth/test-helpers";
 import { getConfig } from "@/lib/config";
 import { createTestDatabase, type TTestDatabase } from "@/lib/db/test-db";
 import { ORG_ID, seedOrganization } from "@/lib/inventory/list-accounts.fixtures";
@@ -15,7 +15,8 @@ let db: TTestDatabase;
 beforeAll(async () => {
   db = await createTestDatabase();
   process.env.DATABASE_URL = db.url;
-  await seedOrganization(db.prisma);
+  // The handlers read the real clock, so the fixture is built relative to it.
+  await seedOrganization(db.prisma, { now: new Date() });
 });
 afterAll(async () => {
   await db?.drop();
@@ -27,17 +28,7 @@ async function request(
   path: string,
   options: { roles?: TRole[]; method?: string; body?: string; origin?: string | null; contentType?: string } = {},
 ): Promise<Request> {
-  const cookie = await encodeSessionCookie(
-    {
-      sub: "tester",
-      uid: "00000000-0000-4000-8000-000000000001",
-      email: null,
-      name: null,
-      roles: options.roles ?? ["viewer"],
-      signedInAt: Math.floor(Date.now() / 1000),
-    },
-    getConfig(),
-  );
+  const cookie = await testSession(options.roles ?? ["viewer"], getConfig(), { db: db.prisma, sub: "tester" });
   const headers = new Headers({ cookie: cookie.header });
   if (options.origin !== null) headers.set("origin", options.origin ?? BASE);
   if (options.body !== undefined) headers.set("content-type", options.contentType ?? "application/json");
