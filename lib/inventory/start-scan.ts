@@ -160,7 +160,7 @@ function configuredRateLimit(): TScanRateLimit {
 }
 
 /** The organization scans apply to when none is named: the one that was synced last. */
-export async function currentOrganizationId(db: PrismaClient): Promise<string> {
+async function currentOrganizationId(db: PrismaClient): Promise<string> {
   const org = await db.organization.findFirst({ orderBy: { lastSyncedAt: { sort: "desc", nulls: "last" } }, select: { id: true } });
   if (!org) throw new AppError("CONFLICT", "No AWS Organization has been synced yet. Run an organization sync first.");
   return org.id;
