@@ -67,6 +67,13 @@ export const ZConfig = z.object({
   SCAN_BATCH_SIZE: zIntString(50, 1, 1000),
   SCAN_INTERVAL_HOURS: zIntString(24, 0, 24 * 30),
   COMPLIANCE_FRESHNESS_HOURS: zIntString(48, 1, 24 * 90),
+  /**
+   * Scans one user may start per window, and accounts those scans may cover (each is a root session
+   * GuardDuty may report). 0 turns a limit off. Scheduled scans are not counted.
+   */
+  SCAN_LIMIT_WINDOW_MINUTES: zIntString(60, 1, 24 * 60),
+  SCAN_LIMIT_SCANS: zIntString(20, 0, 10_000),
+  SCAN_LIMIT_ROOT_SESSIONS: zIntString(10_000, 0, 1_000_000),
   /** Run a job worker inside the web process (one machine needs nothing else). */
   WORKER_IN_WEB: bool(true),
   /** Set by `npm run demo` only: a production build served over plain http on 127.0.0.1. */

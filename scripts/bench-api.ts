@@ -9,6 +9,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { SYSTEM } from "@/lib/auth/actor";
 import { encodeSessionCookie } from "@/lib/auth/session";
 import { createUserSession } from "@/lib/auth/user-sessions";
 import { createPrismaClient } from "@/lib/db/client";
@@ -240,7 +241,7 @@ async function seed(databaseUrl: string, args: TArgs): Promise<{ ous: number; sn
     // The trend's daily roll-up, as the scan batches would have kept it.
     const db = createPrismaClient(databaseUrl, 2);
     try {
-      await rollUpComplianceDays({ db, organizationId: ORG_ID, now: new Date(), freshnessHours: FRESHNESS_HOURS, days: TREND_DAYS });
+      await rollUpComplianceDays({ actor: SYSTEM, db, organizationId: ORG_ID, now: new Date(), freshnessHours: FRESHNESS_HOURS, days: TREND_DAYS });
     } finally {
       await db.$disconnect();
     }

@@ -108,7 +108,11 @@ export function errorResponse(err: unknown): Response {
   const body: TErrorBody = {
     error: { code: appError.code, message: appError.message, ...(appError.details ? { details: appError.details } : {}) },
   };
-  return Response.json(body, { status: appError.status, headers: { "Cache-Control": "no-store" } });
+  const headers = new Headers({ "Cache-Control": "no-store" });
+  // RFC 9110: a 429 (or 503) may say in whole seconds when to try again.
+  const retryAfter = appError.details?.retryAfterSeconds;
+  if (typeof retryAfter === "number" && Number.isInteger(retryAfter) && retryAfter >= 0) headers.set("Retry-After", String(retryAfter));
+  return Response.json(body, { status: appError.status, headers });
 }
 
 export function zodToAppError(error: ZodError): AppError {
