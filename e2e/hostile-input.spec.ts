@@ -89,10 +89,10 @@ test("signed-out visitors get no 500 from hostile input on any page or API route
 
 test("the fixed findings answer 400 with a readable message", async ({ page }) => {
   await page.goto("/signin?error=__proto__");
-  await expect(page.getByRole("alert")).toContainText("Sign-in failed");
+  await expect(page.getByRole("alert").filter({ hasText: "Sign-in failed" })).toBeVisible();
   await signIn(page, "admin");
 
-  for (const url of ["/api/accounts?q=%00", "/api/accounts/%ff%fe", "/api/scans/%C0%AF", "/api/accounts/%C0%AF"]) {
+  for (const url of ["/api/accounts?q=%00", "/api/accounts/%ff%fe", "/api/scans/%C0%AF", "/api/accounts/%C0%AF", "/api/auth/signin?callbackUrl=-1"]) {
     const res = await page.request.get(url);
     expect(res.status(), url).toBe(400);
     expect((await res.json()).error.code, url).toBe("BAD_REQUEST");
@@ -125,11 +125,14 @@ function pageProbes(route: TDiscoveredRoute): TProbe[] {
   return [...(route.segments.some((s) => s.kind !== "static") ? segmentProbes : []), ...queryProbes(fillPath(route, () => "0")).map((url) => ({ method: "GET", url }))];
 }
 
+// Per query key a subset (each key costs a page render per value); path segments get them all.
+const QUERY_VALUES = ["%00", "%ff%fe", "%C0%AF", "%", "__proto__", "constructor", "99999999999999999999999999999999", "1e309", "x".repeat(10_000)];
+
 /** One key at a time (a bad key answering 400 first must not hide another), then each key repeated. */
 function queryProbes(base: string): string[] {
   const urls: string[] = [];
   for (const key of QUERY_KEYS) {
-    for (const value of HOSTILE_VALUES) urls.push(`${base}?${key}=${value}`);
+    for (const value of QUERY_VALUES) urls.push(`${base}?${key}=${value}`);
     urls.push(`${base}?${key}=a&${key}=b&${key}=%00`, `${base}?${key}[]=1&${key}[__proto__]=x`);
   }
   urls.push(`${base}?__proto__=1&constructor=1&__proto__[admin]=1`);
@@ -155,7 +158,7 @@ async function runProbes(request: APIRequestContext, origin: string, probes: TPr
       }
     }
   };
-  await Promise.all(Array.from({ length: 6 }, worker));
+  await Promise.all(Array.from({ length: 4 }, worker));
   return failures;
 }
 

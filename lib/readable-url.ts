@@ -13,7 +13,8 @@ export function unreadableUrlReason(url: string): string | null {
   }
   for (const part of search.replace(/^\?/, "").split("&")) {
     const decoded = tryDecode(part.replace(/\+/g, " "));
-    if (decoded === null) return "The query string has percent-encoding that is not valid UTF-8 (for example %ff or %C0%AF).";
+    // Next re-encodes the query before the proxy sees it: bytes that were not UTF-8 arrive as U+FFFD.
+    if (decoded === null || decoded.includes("\uFFFD")) return "The query string has percent-encoding that is not valid UTF-8 (for example %ff or %C0%AF).";
     if (decoded.includes("\0")) return "The query string contains a NUL character (%00).";
   }
   return null;
