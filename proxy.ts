@@ -4,11 +4,15 @@
 // route handlers.
 import { NextResponse, type NextRequest } from "next/server";
 import { REQUEST_PATH_HEADER, SESSION_COOKIE_NAMES, SIGN_IN_PATH } from "@/lib/auth/paths";
+import { unreadableUrlPage, unreadableUrlReason } from "@/lib/readable-url";
 
 const PUBLIC_PAGES = new Set(["/", SIGN_IN_PATH]);
 const isDev = process.env.NODE_ENV !== "production";
 
 export function proxy(request: NextRequest): NextResponse {
+  // Before routing: Next answers 500 for a path it cannot decode (also under /api).
+  const unreadable = unreadableUrlReason(request.url);
+  if (unreadable) return withSecurityHeaders(badRequest(request, unreadable), API_CSP);
   const { pathname, search } = request.nextUrl;
   if (pathname.startsWith("/api/")) return withSecurityHeaders(NextResponse.next(), API_CSP);
 
@@ -54,6 +58,14 @@ function withSecurityHeaders(response: NextResponse, csp: string): NextResponse 
     response.headers.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
   }
   return response;
+}
+
+function badRequest(request: NextRequest, reason: string): NextResponse {
+  const headers = { "Cache-Control": "no-store" };
+  if (request.nextUrl.pathname.startsWith("/api/")) {
+    return NextResponse.json({ error: { code: "BAD_REQUEST", message: reason } }, { status: 400, headers });
+  }
+  return new NextResponse(unreadableUrlPage(reason), { status: 400, headers: { ...headers, "Content-Type": "text/html; charset=utf-8" } });
 }
 
 function idpOrigin(): string {

@@ -8,20 +8,11 @@ import { OIDC_PROVIDER_ID, appBaseUrl, isOidcConfigured } from "@/lib/auth/optio
 import { getActor } from "@/lib/auth/page";
 import { NO_ACCESS_PATH } from "@/lib/auth/paths";
 import { getConfig } from "@/lib/config";
+import { signInErrorMessage } from "./error-message";
 import { SignInButton } from "./sign-in-button";
 
 export const metadata: Metadata = { title: "Sign in" };
 export const dynamic = "force-dynamic";
-
-const ERROR_MESSAGES: Record<string, string> = {
-  OAuthSignin: "Could not start sign-in with the identity provider. Check that it is reachable and try again.",
-  OAuthCallback: "The identity provider's answer could not be verified. Start again.",
-  Callback: "Sign-in could not be completed. Start again; if it keeps failing, ask an administrator to check the server log.",
-  OAuthAccountNotLinked: "This account could not be linked. Ask an administrator.",
-  AccessDenied: "Sign-in was cancelled or refused by the identity provider.",
-  Configuration: "Sign-in is misconfigured on the server. Ask an administrator to check the server log.",
-  SessionRequired: "Sign in to continue.",
-};
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const params = await searchParams;
@@ -32,7 +23,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
 
   const configured = isOidcConfigured(config);
   const errorCode = first(params.error);
-  const error = errorCode ? (Object.hasOwn(ERROR_MESSAGES, errorCode) ? ERROR_MESSAGES[errorCode] : "Sign-in failed. Try again.") : null;
+  const error = errorCode ? signInErrorMessage(errorCode) : null;
   const signedOut = first(params.signedOut) === "1";
   const devUsers = configured ? await fetchDevIdpUsers(config) : null;
 

@@ -137,3 +137,36 @@ describe("parseInput", () => {
     expect(parseInput({ page: "2" }, z.object({ page: z.coerce.number().int() }))).toEqual({ page: 2 });
   });
 });
+
+describe("withPermission's central input checks", () => {
+  const echo = withPermission("accounts.read", async (_req, { params }) => Response.json({ params }), deps);
+  // params is made after the cookie, so a rejected one is never left unhandled while we wait.
+  const call = async (url: string, params: () => Promise<Record<string, string | string[]>>) => {
+    const cookie = await sessionCookie(["viewer"], config);
+    return echo(new Request(`http://127.0.0.1:3000${url}`, { headers: { cookie } }), { params: params() });
+  };
+
+  it("answers 400 when Next could not decode a route param", async () => {
+    const res = await call("/api/accounts/%ff%fe", () => Promise.reject(new URIError("URI malformed")));
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).message).toMatch(/not percent-encoded UTF-8/);
+  });
+
+  it.each([["a\u0000b"], ["\uFFFD\uFFFD"], ["\uD800"], ["x".repeat(5000)]])("answers 400 for the param %#", async (value) => {
+    const res = await call("/api/accounts/x", () => Promise.resolve({ accountId: value }));
+    expect(res.status).toBe(400);
+    expect(await errorOf(res)).toMatchObject({ code: "BAD_REQUEST", details: { param: "accountId" } });
+  });
+
+  it.each(["q=%00", "q=a&q=%00", "%00=1", "q=%ff%fe"])("answers 400 for the query %s", async (qs) => {
+    const res = await call(`/api/accounts?${qs}`, () => Promise.resolve({}));
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).code).toBe("BAD_REQUEST");
+  });
+
+  it("passes readable params and queries through", async () => {
+    const res = await call("/api/accounts/x?q=caf%C3%A9", () => Promise.resolve({ accountId: "123456789012", rest: ["a", "b"] }));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ params: { accountId: "123456789012", rest: ["a", "b"] } });
+  });
+});

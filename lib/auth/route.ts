@@ -25,7 +25,9 @@ const MAX_JSON_BYTES = 1_000_000;
 /**
  * Wraps a route handler. 401 without a session, 403 for a cross-origin write, 403 naming the
  * permission when the actor lacks it; AppError -> its status, ZodError -> 400, anything else -> 500.
- * Route params are passed through unparsed: parse them with zod in the handler like any input.
+ * Before the handler runs, route params and the query string are checked centrally (they decode,
+ * hold no NUL, are not absurdly long: 400 otherwise), so every route gets that without asking.
+ * Params are otherwise passed through unparsed: parse them with zod in the handler like any input.
  */
 export function withPermission(
   requirement: TRouteRequirement,
@@ -34,6 +36,9 @@ export function withPermission(
 ): (req: Request, ctx?: TRouteContext) => Promise<Response> {
   const config = deps.config ?? getConfig;
   return async (req, ctx) => {
+    // Read now so a params promise that rejects is never left unhandled while the session is checked.
+    const reading = readParams(ctx);
+    reading.catch(() => {});
     try {
       const cfg = config();
       const actor = await actorFromRequest(req, cfg, { sessions: deps.sessions });
@@ -43,7 +48,8 @@ export function withPermission(
         if (!origin.ok) throw new AppError("FORBIDDEN", origin.reason, { reason: "cross-origin" });
       }
       if (requirement !== SIGNED_IN) assertPermission(actor, requirement);
-      const params = (await ctx?.params) ?? {};
+      const params = await reading;
+      assertReadableQuery(req.url);
       const res = await handler(req, { actor, params });
       // Responses carry per-user data: never let a shared cache keep them.
       if (!res.headers.has("Cache-Control")) {
@@ -91,6 +97,46 @@ export function parseInput<S extends z.ZodType>(value: unknown, schema: S): z.ou
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw zodToAppError(parsed.error);
   return parsed.data;
+}
+
+const MAX_PARAM_LENGTH = 1024;
+
+/** Route params, decoded by Next; any value that failed to decode, holds NUL or is huge is a 400. */
+async function readParams(ctx: TRouteContext | undefined): Promise<TRouteParams> {
+  let params: TRouteParams;
+  try {
+    params = (await ctx?.params) ?? {};
+  } catch {
+    throw new AppError("BAD_REQUEST", "The address is not valid: a path segment is not percent-encoded UTF-8.");
+  }
+  for (const [name, value] of Object.entries(params)) {
+    for (const v of Array.isArray(value) ? value : [value]) {
+      if (v === undefined) continue;
+      if (typeof v !== "string" || !isReadableText(v)) {
+        throw new AppError("BAD_REQUEST", `The address is not valid: ${name} is not valid text (percent-encoded UTF-8 without NUL).`, { param: name });
+      }
+      if (v.length > MAX_PARAM_LENGTH) {
+        throw new AppError("BAD_REQUEST", `The address is not valid: ${name} is longer than ${MAX_PARAM_LENGTH} characters.`, { param: name });
+      }
+    }
+  }
+  return params;
+}
+
+function assertReadableQuery(url: string): void {
+  for (const [key, value] of new URL(url).searchParams) {
+    if (!isReadableText(key) || !isReadableText(value)) {
+      throw new AppError("BAD_REQUEST", `The query parameter "${key.replace(/[^\x20-\x7e]/g, "?")}" is not valid text (NUL or invalid UTF-8).`);
+    }
+  }
+}
+
+// NUL never belongs in text (Postgres refuses it); U+FFFD is what undecodable percent-encoding
+// becomes, and a lone surrogate is what a half-decoded one becomes.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function isReadableText(s: string): boolean {
+  return !s.includes("\0") && !s.includes("\uFFFD") && !LONE_SURROGATE.test(s);
 }
 
 export function jsonError(code: AppError["code"], message: string, details?: Record<string, unknown>): Response {

@@ -33,7 +33,7 @@ export async function withRootSession<T>(
   fn: (session: TRootSession) => Promise<T>,
 ): Promise<T> {
   if (!/^\d{12}$/.test(options.accountId)) {
-    throw new AwsCallError("InvalidInput", "The target must be a 12-digit AWS account id.", "sts:AssumeRoot");
+    throw new AwsCallError("InvalidInput", "The target must be a 12-digit AWS account id.", "sts:AssumeRoot", "The target must be a 12-digit AWS account id.");
   }
   const durationSeconds = Math.min(MAX_ROOT_SESSION_SECONDS, Math.max(0, Math.ceil(options.durationSeconds)));
   let credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
@@ -60,7 +60,7 @@ export async function withRootSession<T>(
     return await fn({ iam, secrets });
   } catch (err) {
     // Whatever escapes is rebuilt from code + redacted message; the original (and its cause chain) stays here.
-    if (err instanceof AwsCallError) throw new AwsCallError(err.code, redactSecrets(err.message, secrets), err.operation);
+    if (err instanceof AwsCallError) throw new AwsCallError(err.code, redactSecrets(err.message, secrets), err.operation, err.publicMessage);
     throw toAwsCallError(err, "root session", secrets);
   }
 }

@@ -5,9 +5,12 @@ export class AwsCallError extends Error {
   constructor(
     /** AWS error code (AccessDenied, Throttling, ...) or TimeoutError / Unknown. */
     public readonly code: string,
+    /** For the server log: the hint plus AWS's own (redacted) message, which can name ARNs and hosts. */
     message: string,
     /** Which call failed, e.g. "sts:AssumeRoot". */
     public readonly operation: string,
+    /** For people (stored, shown to viewers): what happened and what to do, without AWS's text. */
+    public readonly publicMessage: string = describeAwsError(code, operation),
   ) {
     super(message);
     this.name = "AwsCallError";
@@ -56,6 +59,14 @@ export function isAwsError(err: unknown, ...codes: string[]): boolean {
   const code = awsErrorCode(err);
   // SDK v3 names modeled errors "<Code>Exception" (NoSuchEntity -> NoSuchEntityException).
   return codes.some((c) => code === c || code === `${c}Exception`);
+}
+
+/** A message for people from the code alone: the hint when there is one, else what failed and where to look. */
+export function describeAwsError(code: string, operation: string): string {
+  return (
+    HINTS[code] ??
+    `${operation} failed (${code}). The next scan will try again; if it keeps failing, an administrator can find the details in the server log.`
+  );
 }
 
 /** A new error safe to store, log and return: code, operation, hint and the redacted AWS message. */

@@ -16,16 +16,22 @@ export async function cancelScan(options: { actor: TActor | null | undefined; sc
     const now = new Date();
     const { count } = await tx.scan.updateMany({
       where: { id: options.scanId, status: { in: ["QUEUED", "RUNNING"] } },
-      data: { status: "CANCELLED", finishedAt: now, error: `Cancelled by ${options.actor!.email ?? options.actor!.subject}.` },
+      // Every viewer sees Scan.error: it says what happened; who did it is kept by user id, not e-mail.
+      data: { status: "CANCELLED", finishedAt: now, error: "Cancelled by an operator.", errorCode: "Cancelled", cancelledById: cancelledById(options.actor!) },
     });
     if (count > 0) {
+      console.info(`[scan] scan ${options.scanId} cancelled by user ${options.actor!.userId} (${options.actor!.subject})`);
       await tx.scanAccount.updateMany({
         where: { scanId: options.scanId, status: "PENDING" },
-        data: { status: "CANCELLED", reason: "The scan was cancelled.", finishedAt: now },
+        data: { status: "CANCELLED", reason: "The scan was cancelled.", reasonCode: "Cancelled", finishedAt: now },
       });
     }
     const scan = await tx.scan.findUnique({ where: { id: options.scanId } });
     if (!scan) throw new AppError("NOT_FOUND", `Scan ${options.scanId} does not exist.`);
     return scan;
   });
+}
+
+function cancelledById(actor: TActor): string | null {
+  return actor.userId && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(actor.userId) ? actor.userId : null;
 }

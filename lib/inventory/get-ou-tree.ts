@@ -33,7 +33,7 @@ export type TOuNode = {
 export type TOuTree = {
   organizationId: string | null;
   rootId: string | null;
-  /** Ordered by path, so a depth-first walk reads top to bottom. */
+  /** Depth-first, siblings in natural name order (team-2 before team-10): reads top to bottom. */
   nodes: TOuNode[];
 };
 
@@ -84,13 +84,32 @@ export async function getOuTree(options: {
     const parent = node.parentId ? byId.get(node.parentId) : undefined;
     if (parent) addCounts(parent.subtree, node.subtree);
   }
+  const tops: TOuNode[] = [];
   for (const node of byId.values()) {
     const parent = node.parentId ? byId.get(node.parentId) : undefined;
-    parent?.childIds.push(node.id);
+    if (parent) parent.childIds.push(node.id);
+    else tops.push(node);
   }
-  const nodes = [...byId.values()];
+  const nodes = depthFirst(tops, byId);
   const root = nodes.find((n) => n.isRoot) ?? nodes.find((n) => !n.parentId) ?? null;
   return { organizationId, rootId: root?.id ?? null, nodes };
+}
+
+// Same ordering as the "natural_order" collation the account table sorts with (ICU, numeric).
+const NATURAL = new Intl.Collator("und", { numeric: true });
+
+/** Sorts every node's children naturally by name (then id) and lists the nodes depth-first. */
+function depthFirst(tops: TOuNode[], byId: Map<string, TOuNode>): TOuNode[] {
+  const byName = (x: TOuNode, y: TOuNode) => NATURAL.compare(x.name, y.name) || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0);
+  const out: TOuNode[] = [];
+  const visit = (node: TOuNode) => {
+    out.push(node);
+    const children = node.childIds.map((id) => byId.get(id)!).sort(byName);
+    node.childIds = children.map((c) => c.id);
+    children.forEach(visit);
+  };
+  [...tops].sort(byName).forEach(visit);
+  return out;
 }
 
 export function emptyCounts(): TStatusCounts {

@@ -159,4 +159,10 @@ describe("ZListAccountsQuery", () => {
     expect(message("pageSize=abc")).toContain('got "abc"');
     expect(message(`q=${"x".repeat(201)}`)).toContain("q: search text must be at most 200 characters");
   });
+
+  it("refuses control characters in the search text (Postgres cannot compare NUL)", () => {
+    const parsed = ZListAccountsQuery.safeParse({ q: "a\u0000b" });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0].message).toBe("search text must not contain control characters");
+  });
 });

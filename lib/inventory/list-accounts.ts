@@ -58,6 +58,8 @@ export const ZListAccountsQuery = z.object({
   q: z
     .string()
     .max(200, { message: "search text must be at most 200 characters" })
+    // Postgres cannot compare text with NUL in it; other control characters match nothing anyway.
+    .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), { message: "search text must not contain control characters" })
     .optional()
     .transform((v) => (v?.trim() ? v.trim() : undefined)),
   sort: z
@@ -187,7 +189,7 @@ export async function listAccounts(
         FROM "Account" a
         ${query.sort === "ou" ? Prisma.sql`LEFT JOIN "Ou" so ON so."id" = a."ouId"` : Prisma.empty}
         WHERE ${whereSql}
-        ORDER BY "sortKey" ${dir} NULLS LAST, a."name" ASC, a."id" ASC
+        ORDER BY "sortKey" ${dir} NULLS LAST, a."name" COLLATE "natural_order" ASC, a."id" ASC
         LIMIT ${query.pageSize} OFFSET ${offset}
       ) p
       LEFT JOIN "Ou" o ON o."id" = p."ouId"
@@ -198,7 +200,7 @@ export async function listAccounts(
            CASE WHEN page."id" IS NULL THEN ${pastEndTotalSql} END AS "emptyPageTotal"
     FROM (SELECT 1) AS one
     LEFT JOIN page ON true
-    ORDER BY page."sortKey" ${dir} NULLS LAST, page."name" ASC, page."id" ASC`, options.db);
+    ORDER BY page."sortKey" ${dir} NULLS LAST, page."name" COLLATE "natural_order" ASC, page."id" ASC`, options.db);
   const items = rows.filter((r) => r.id !== null);
   if (items.length === 0 && rows[0]?.emptyPageOuFound === false) {
     throw new AppError("NOT_FOUND", `OU ${query.ouId} is not in the inventory; run an org sync or pick another OU.`);
@@ -324,19 +326,21 @@ function jsonArrayLengthSql(col: Prisma.Sql): Prisma.Sql {
   return Prisma.sql`(CASE WHEN jsonb_typeof(${col}) = 'array' THEN jsonb_array_length(${col}) END)::int`;
 }
 
+// Names and paths sort naturally (analytics-dev-2 before analytics-dev-10): the "natural_order" ICU
+// collation (numeric ordering) from the 20261201120000 migration; ids keep plain byte order.
 function sortKeySql(sort: (typeof ACCOUNT_SORTS)[number], cutoff: Date): Prisma.Sql {
   switch (sort) {
     case "name":
-      return Prisma.sql`a."name"`;
+      return Prisma.sql`a."name" COLLATE "natural_order"`;
     case "id":
       return Prisma.sql`a."id"`;
     case "email":
-      return Prisma.sql`a."email"`;
+      return Prisma.sql`a."email" COLLATE "natural_order"`;
     case "status":
       // Worst first when ascending: the order people triage in.
       return Prisma.sql`array_position(ARRAY['NON_COMPLIANT','ERROR','UNKNOWN','COMPLIANT','NOT_APPLICABLE'], ${effectiveStatusSql(cutoff)})`;
     case "ou":
-      return Prisma.sql`so."path"`;
+      return Prisma.sql`so."path" COLLATE "natural_order"`;
     case "lastScannedAt":
       return Prisma.sql`a."lastScannedAt"`;
     case "failing":

@@ -90,13 +90,12 @@ export async function recoverStalledScans(options: TRecoverOptions): Promise<TRe
       const jobs: PgBoss.JobInsert<TScanBatchJob>[] = [];
       for (const g of groups.values()) {
         if (g.round > maxRounds) {
-          await failRemainingAccounts(
-            db,
-            g.scanId,
-            g.accountIds,
-            `The scan's worker stopped (crashed, was killed or lost its database) on every attempt at these accounts, ` +
+          await failRemainingAccounts(db, g.scanId, g.accountIds, {
+            code: "WorkerStopped",
+            message:
+              `The scan's worker stopped (crashed, was killed or lost its database) on every attempt at these accounts, ` +
               `${maxRounds + 1} times ${SCAN_BATCH_JOB.retryLimit + 1} attempts; the next scan will try them again.`,
-          );
+          });
           outcome.failed += g.accountIds.length;
           continue;
         }

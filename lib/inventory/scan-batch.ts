@@ -5,7 +5,7 @@ import { SYSTEM } from "@/lib/auth/actor";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { auditRootCredentials, type TRootCredentialAudit } from "@/lib/aws/audit-root-credentials";
 import type { TAwsContext } from "@/lib/aws/context";
-import { AwsCallError, toAwsCallError } from "@/lib/aws/errors";
+import { AwsCallError, redactSecrets } from "@/lib/aws/errors";
 import type { TLimiter } from "@/lib/aws/limit";
 import { getConfig } from "@/lib/config";
 import { evaluateAccount } from "./compliance";
@@ -13,7 +13,18 @@ import { rollUpComplianceDays, TREND_DAYS } from "./roll-up-compliance-days";
 
 export type TScanResult =
   | { accountId: string; takenAt: Date; ok: true; audit: TRootCredentialAudit }
+  /** errorMessage is stored and shown to viewers: written for people, never AWS, driver or worker text. */
   | { accountId: string; takenAt: Date; ok: false; errorCode: string; errorMessage: string };
+
+/** Why accounts failed without an audit result: a code and a message for people (details are logged). */
+export type TScanFailure = { code: string; message: string };
+
+export function batchFailure(attempts: number): TScanFailure {
+  return {
+    code: "BatchFailed",
+    message: `The scan batch failed ${attempts} times; the next scan will try again. If it keeps failing, an administrator can find the cause in the server log.`,
+  };
+}
 
 export type TScanBatchContext = {
   db: PrismaClient;
@@ -82,14 +93,23 @@ async function rollUpTrend(db: PrismaClient, organizationId: string, earliest: D
   }
 }
 
-/** One account audit; never throws: a failure becomes a result with a safe code and message. */
+/**
+ * One account audit; never throws: a failure becomes a result with a code and a message for people,
+ * and AWS's own (redacted) text goes to the server log only.
+ */
 export async function scanOneAccount(aws: TAwsContext, accountId: string, signal?: AbortSignal): Promise<TScanResult> {
   try {
     const audit = await auditRootCredentials(aws, accountId, { signal });
     return { accountId, takenAt: new Date(), ok: true, audit };
   } catch (err) {
-    const safe = err instanceof AwsCallError ? err : toAwsCallError(err, "audit");
-    return { accountId, takenAt: new Date(), ok: false, errorCode: safe.code, errorMessage: safe.message };
+    if (!(err instanceof AwsCallError)) {
+      // Not an AWS answer: a bug or a local failure. Its text is for the log, never for viewers.
+      console.error(`[scan] audit of account ${accountId} failed inside Rootwarden: ${redactSecrets(errorText(err))}`);
+      const message = "The audit failed inside Rootwarden; the next scan will try again. If it keeps failing, an administrator can find the cause in the server log.";
+      return { accountId, takenAt: new Date(), ok: false, errorCode: "AuditFailed", errorMessage: message };
+    }
+    console.error(`[scan] audit of account ${accountId} failed: ${err.code}: ${err.message}`);
+    return { accountId, takenAt: new Date(), ok: false, errorCode: err.code, errorMessage: err.publicMessage };
   }
 }
 
@@ -133,7 +153,7 @@ export async function recordResults(
     ),
     moved AS (
       UPDATE "ScanAccount" sa
-      SET "status" = t.scan_status, "snapshotId" = t.sid, "reason" = t.reason, "finishedAt" = t.at
+      SET "status" = t.scan_status, "snapshotId" = t.sid, "reason" = t.reason, "reasonCode" = t.error_code, "finishedAt" = t.at
       FROM t
       WHERE sa."scanId" = ${scanId}::uuid AND sa."accountId" = t.aid AND sa."status" = 'PENDING'
       RETURNING sa."accountId" AS aid
@@ -151,6 +171,7 @@ export async function recordResults(
       -- Only a newer snapshot replaces the account's latest (two scans can overlap).
       UPDATE "Account" a
       SET "status" = kept.status, "failingRules" = string_to_array(kept.rules, ','), "statusReason" = kept.reason,
+          "statusReasonCode" = kept.error_code,
           "lastScannedAt" = kept.at, "latestSnapshotId" = kept.sid
       FROM kept
       WHERE a."id" = kept.aid AND (a."lastScannedAt" IS NULL OR a."lastScannedAt" <= kept.at)
@@ -171,7 +192,7 @@ export async function finishScanIfDone(db: PrismaClient, scanId: string): Promis
 }
 
 /** A batch that failed on its last attempt: its remaining accounts are FAILED with the reason. */
-export async function failRemainingAccounts(db: PrismaClient, scanId: string, accountIds: string[], reason: string): Promise<void> {
+export async function failRemainingAccounts(db: PrismaClient, scanId: string, accountIds: string[], failure: TScanFailure): Promise<void> {
   const scan = await db.scan.findUnique({ where: { id: scanId }, select: { organizationId: true } });
   if (!scan) return;
   const now = new Date();
@@ -179,7 +200,11 @@ export async function failRemainingAccounts(db: PrismaClient, scanId: string, ac
     db,
     scanId,
     scan.organizationId,
-    accountIds.map((accountId) => ({ accountId, takenAt: now, ok: false, errorCode: "BatchFailed", errorMessage: reason })),
+    accountIds.map((accountId) => ({ accountId, takenAt: now, ok: false, errorCode: failure.code, errorMessage: failure.message })),
   );
   await finishScanIfDone(db, scanId);
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }

@@ -125,6 +125,7 @@ describe("scan recovery", () => {
     const rows = await f.db.prisma.scanAccount.findMany({ where: { scanId: doomed.id } });
     expect(rows.every((r) => r.status === "FAILED" && /worker stopped/.test(r.reason ?? ""))).toBe(true);
     const snapshots = await f.db.prisma.credentialSnapshot.findMany({ where: { scanId: doomed.id } });
-    expect(snapshots.map((s) => s.errorCode)).toEqual(["BatchFailed", "BatchFailed", "BatchFailed"]);
+    expect(snapshots.map((s) => s.errorCode)).toEqual(["WorkerStopped", "WorkerStopped", "WorkerStopped"]);
+    expect(rows.map((r) => r.reasonCode)).toEqual(["WorkerStopped", "WorkerStopped", "WorkerStopped"]);
   });
 });

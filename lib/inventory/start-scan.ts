@@ -139,10 +139,10 @@ export async function startScan(options: TStartScanOptions): Promise<Scan> {
     const message = `Could not queue the scan's jobs${typeof code === "string" ? ` (database error ${code})` : ""}`;
     console.error(`[scan] queueing scan ${created.scan.id} failed: ${err instanceof Error ? err.message : String(err)}`);
     await db.$transaction([
-      db.scan.update({ where: { id: created.scan.id }, data: { status: "FAILED", error: message, finishedAt: new Date() } }),
+      db.scan.update({ where: { id: created.scan.id }, data: { status: "FAILED", error: message, errorCode: "QueueFailed", finishedAt: new Date() } }),
       db.scanAccount.updateMany({
         where: { scanId: created.scan.id, status: "PENDING" },
-        data: { status: "CANCELLED", reason: "The scan could not be queued.", finishedAt: new Date() },
+        data: { status: "CANCELLED", reason: "The scan could not be queued.", reasonCode: "QueueFailed", finishedAt: new Date() },
       }),
     ]);
     throw new AppError("UNAVAILABLE", `${message}. Check that Postgres is reachable and try again.`);

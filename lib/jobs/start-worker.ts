@@ -9,7 +9,7 @@ import { getAwsContext, type TAwsContext } from "@/lib/aws/context";
 import { redactSecrets } from "@/lib/aws/errors";
 import { createLimiter } from "@/lib/aws/limit";
 import { recoverStalledScans } from "@/lib/inventory/recover-scans";
-import { failRemainingAccounts, runScanBatch } from "@/lib/inventory/scan-batch";
+import { batchFailure, failRemainingAccounts, runScanBatch } from "@/lib/inventory/scan-batch";
 import { runScheduledScanIfDue } from "@/lib/inventory/scan-scheduled";
 import { QUEUES, createBoss, type TScanBatchJob } from "./boss";
 
@@ -58,7 +58,7 @@ export async function startWorker(options: TWorkerOptions = {}): Promise<TWorker
       const message = redactSecrets(err instanceof Error ? err.message : String(err));
       if (!stopping.signal.aborted && job.retryCount >= job.retryLimit) {
         // Last attempt: record why on each remaining account instead of leaving the scan open forever.
-        await failRemainingAccounts(db, job.data.scanId, job.data.accountIds, `The scan batch failed ${job.retryCount + 1} times: ${message}`);
+        await failRemainingAccounts(db, job.data.scanId, job.data.accountIds, batchFailure(job.retryCount + 1));
         log(`scan ${job.data.scanId}: batch gave up after ${job.retryCount + 1} attempts: ${message}`);
         return;
       }

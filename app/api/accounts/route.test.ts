@@ -52,6 +52,8 @@ describe("GET /api/accounts", () => {
     ["dir=sideways", "dir: must be asc or desc"],
     ["rule=account.everything", "rule: must be a rule id"],
     ["ouId=' OR 1=1 --", "ouId: must be an OU id"],
+    ["q=%00", "is not valid text"],
+    ["q=%ff%fe", "is not valid text"],
   ])("answers 400 for %s", async (qs, message) => {
     const res = await listAccounts(await get(`/api/accounts?${qs}`));
     expect(res.status).toBe(400);

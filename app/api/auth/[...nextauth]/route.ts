@@ -2,14 +2,30 @@
 import type { NextRequest } from "next/server";
 import NextAuth from "next-auth";
 import { getAuthOptions } from "@/lib/auth/options";
+import { jsonError } from "@/lib/auth/route";
 
 export const dynamic = "force-dynamic";
 
 type TContext = { params: Promise<{ nextauth: string[] }> };
 
 async function handler(req: NextRequest, ctx: TContext): Promise<Response> {
+  // next-auth treats a callbackUrl that is neither a path nor an http(s) URL as a configuration
+  // error and answers 500; it is the caller's mistake, so say so with a 400.
+  const callbackUrl = req.nextUrl.searchParams.get("callbackUrl");
+  if (callbackUrl !== null && !isHttpOrPath(callbackUrl)) {
+    return jsonError("BAD_REQUEST", "callbackUrl must be a path in this app, such as /overview.");
+  }
   // Built on first request (not at import) so `next build` needs no runtime configuration.
   return (await NextAuth(req, ctx, getAuthOptions())) as Response;
+}
+
+// The same test next-auth applies (its redirect callback then keeps only same-origin targets).
+function isHttpOrPath(url: string): boolean {
+  try {
+    return /^https?:$/.test(new URL(url, url.startsWith("/") ? "http://localhost" : undefined).protocol);
+  } catch {
+    return false;
+  }
 }
 
 export { handler as GET, handler as POST };
