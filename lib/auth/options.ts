@@ -2,6 +2,7 @@
 // Keycloak, Google Workspace or the dev IdP), signed-cookie JWT sessions, roles from IdP groups.
 import type { AuthOptions, Profile } from "next-auth";
 import type { OAuthConfig } from "next-auth/providers/oauth";
+import { recordSignOut } from "@/lib/audit/record-sign-out";
 import { getConfig, type TConfig } from "@/lib/config";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { SIGN_IN_PATH } from "./paths";
@@ -73,6 +74,9 @@ export function buildAuthOptions(config: TConfig, deps: { db?: PrismaClient } = 
     jwt: { maxAge },
     useSecureCookies: isSecureDeployment(config),
     pages: { signIn: SIGN_IN_PATH, error: SIGN_IN_PATH },
+    events: {
+      signOut: ({ token }) => recordSignOut(token, config, { db: deps.db }),
+    },
     callbacks: {
       async jwt({ token, account, profile }) {
         // Only at sign-in do account/profile exist: roles are derived then and kept until the next
@@ -85,7 +89,8 @@ export function buildAuthOptions(config: TConfig, deps: { db?: PrismaClient } = 
         const roles = rolesForGroups(groups, roleGroups);
         const email = stringClaim(raw.email)?.toLowerCase() ?? null;
         const name = stringClaim(raw.name) ?? stringClaim(raw.preferred_username) ?? null;
-        const user = await upsertUserAtSignIn({ subject, email, name, groups, roles }, { db: deps.db });
+        const issuer = config.OIDC_ISSUER?.replace(/\/+$/, "") ?? null;
+        const user = await upsertUserAtSignIn({ subject, email, name, groups, roles }, { db: deps.db, issuer });
         const claims: TSessionClaims = {
           sub: subject,
           uid: user.id,

@@ -1,5 +1,7 @@
 // Org sync: walks AWS Organizations and stores the organization (with its root-access features),
 // every OU (parent, full path) and every account. Accounts that left are marked, never deleted.
+import { appendAuditEvent } from "@/lib/audit/append";
+import { SYSTEM, type TCaller } from "@/lib/auth/actor";
 import { prisma as defaultDb } from "@/lib/db/client";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { getAwsContext, type TAwsContext } from "@/lib/aws/context";
@@ -9,12 +11,13 @@ import { notScannableReason } from "./compliance";
 
 export type TSyncResult = { organizationId: string; ous: number; accounts: number; leftOrg: number; problems: string[] };
 
-export async function syncOrganization(options: { db?: PrismaClient; aws?: TAwsContext } = {}): Promise<TSyncResult> {
+/** `actor`: who asked (SYSTEM for the schedule and the demo's first sync); it goes into the audit trail. */
+export async function syncOrganization(options: { db?: PrismaClient; aws?: TAwsContext; actor?: TCaller } = {}): Promise<TSyncResult> {
   const db = options.db ?? defaultDb;
   const aws = options.aws ?? getAwsContext();
   const walk = await walkOrganization(aws);
   const features = await readOrgFeatures(aws);
-  return storeOrganization(db, walk, features, new Date());
+  return storeOrganization(db, walk, features, new Date(), options.actor ?? SYSTEM);
 }
 
 const CHUNK = 2000;
@@ -25,6 +28,7 @@ export async function storeOrganization(
   walk: TOrgWalk,
   features: TOrgFeatures,
   now: Date,
+  actor: TCaller = SYSTEM,
 ): Promise<TSyncResult> {
   const org = walk.organization;
   const orgFields = {
@@ -97,9 +101,18 @@ export async function storeOrganization(
             "failingRules" = CASE WHEN EXCLUDED."statusReason" IS NOT NULL OR "Account"."status" = 'NOT_APPLICABLE'
                                   THEN '{}' ELSE "Account"."failingRules" END`;
       }
-      return tx.$executeRaw`
+      const left = await tx.$executeRaw`
         UPDATE "Account" SET "leftOrgAt" = ${now}::timestamptz
         WHERE "organizationId" = ${org.id} AND "leftOrgAt" IS NULL AND "syncedAt" < ${now}::timestamptz`;
+      await appendAuditEvent(tx, {
+        type: "org.synced",
+        actor,
+        organizationId: org.id,
+        target: { type: "ORG", id: org.id },
+        payload: { ous: walk.ous.length, accounts: walk.accounts.length, leftOrg: left, problems: features.problems },
+        time: now,
+      });
+      return left;
     },
     { timeout: 120_000, maxWait: 30_000 },
   );
