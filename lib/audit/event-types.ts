@@ -60,7 +60,6 @@ export const ZAuditEventBody = z.discriminatedUnion("type", [
       to: ZIsoTime.nullable(),
       firstSeq: z.number().int().nullable(),
       lastSeq: z.number().int().nullable(),
-      treeSize: z.number().int(),
     }),
   }),
   z.object({
