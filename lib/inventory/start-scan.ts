@@ -8,6 +8,7 @@ import { prisma as defaultDb } from "@/lib/db/client";
 import type { PrismaClient, Scan } from "@/lib/db/generated/client";
 import { getConfig } from "@/lib/config";
 import { AppError } from "@/lib/errors";
+import { requestAuditCopy } from "@/lib/jobs/audit-jobs";
 import { QUEUES, SCAN_BATCH_JOB, getJobClient, type TScanBatchJob } from "@/lib/jobs/boss";
 import { notScannableReason } from "./compliance";
 import { appendScanFinished } from "./scan-batch";
@@ -147,6 +148,8 @@ export async function startScan(options: TStartScanOptions): Promise<Scan> {
     });
     throw new AppError("UNAVAILABLE", `${message}. Check that Postgres is reachable and try again.`);
   }
+  // A scan opens root sessions: its checkpoint goes outside Postgres now, not at the next tick.
+  await requestAuditCopy(options.boss ?? (await getJobClient()));
   return created.scan;
 }
 
