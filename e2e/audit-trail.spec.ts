@@ -8,6 +8,8 @@ import { expect, test } from "@playwright/test";
 import { signIn } from "./helpers/sign-in";
 
 test("an auditor filters to scan events, verifies the chain and checks an exported bundle offline", async ({ page }) => {
+  // verify.sh starts OpenSSL a few times per event, so a bundle of a few hundred events takes a while.
+  test.setTimeout(240_000);
   await signIn(page, "auditor");
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Audit" }).click();
   await expect(page.getByRole("heading", { name: "Audit trail" })).toBeVisible();
