@@ -9,7 +9,7 @@ export const NAV_ITEMS: TNavItem[] = [
   { label: "Accounts", href: "/accounts", permission: "accounts.read", available: true },
   { label: "Requests", href: "/requests", permission: "tasks.read", available: false },
   { label: "Approvals", href: "/approvals", permission: "tasks.approve", available: false },
-  { label: "Audit", href: "/audit", permission: "audit.read", available: false },
+  { label: "Audit", href: "/audit", permission: "audit.read", available: true },
   { label: "Reports", href: "/reports", permission: "reports.export", available: false },
   { label: "Settings", href: "/settings", permission: "settings.read", available: true },
 ];

@@ -68,6 +68,7 @@ describe("parseConfig", () => {
       OIDC_ISSUER: "https://example.okta.com",
       OIDC_CLIENT_ID: "rootwarden",
       OIDC_CLIENT_SECRET: "secret",
+      AUDIT_SIGNING_KEY: "/etc/rootwarden/audit-key.pem",
     });
     expect(config.APP_URL).toBe("https://rootwarden.example.com");
   });

@@ -78,6 +78,19 @@ export const ZConfig = z.object({
   WORKER_IN_WEB: bool(true),
   /** Set by `npm run demo` only: a production build served over plain http on 127.0.0.1. */
   DEMO_MODE: bool(false),
+
+  /** Ed25519 private key signing audit checkpoints: a PEM, or the path of a PEM file. */
+  AUDIT_SIGNING_KEY: optionalString,
+  /** The audit log's origin line and signing key name (no spaces or "+"). */
+  AUDIT_LOG_ORIGIN: z
+    .string()
+    .default("rootwarden/audit")
+    .refine((v) => v !== "" && !/[\s+]/.test(v), { message: 'must be non-empty, without spaces or "+" (e.g. rootwarden.example.com/audit)' }),
+  /** Directory that receives copies of the signed checkpoints (the demo uses .data/audit-copy). */
+  AUDIT_COPY_DIR: optionalString,
+  /** S3 bucket (Object Lock recommended) that receives copies of the signed checkpoints. */
+  AUDIT_COPY_S3_BUCKET: optionalString,
+  AUDIT_COPY_S3_PREFIX: z.string().default("rootwarden-audit/"),
 });
 
 export type TConfig = z.infer<typeof ZConfig>;
@@ -137,6 +150,9 @@ function productionProblems(config: TConfig): string[] {
   }
   if (!config.OIDC_CLIENT_ID) problems.push("OIDC_CLIENT_ID: required in production");
   if (!config.OIDC_CLIENT_SECRET) problems.push("OIDC_CLIENT_SECRET: required in production");
+  if (!config.AUDIT_SIGNING_KEY) {
+    problems.push("AUDIT_SIGNING_KEY: required in production (an Ed25519 PEM or its path: openssl genpkey -algorithm ed25519 -out audit-key.pem)");
+  }
   return problems;
 }
 

@@ -57,6 +57,7 @@ Rootwarden demo is running.
   App             ${stack.appUrl}
   Health          ${stack.appUrl}/api/health
   Database        ${stack.embeddedPostgres ? "embedded Postgres, data in .data/postgres" : "DATABASE_URL"}
+  Audit trail     signing key ${stack.appEnv.AUDIT_SIGNING_KEY.includes("BEGIN") ? "from AUDIT_SIGNING_KEY" : stack.appEnv.AUDIT_SIGNING_KEY}, checkpoint copies in ${stack.appEnv.AUDIT_COPY_DIR}
   AWS simulator   ${stack.sim.endpoint}  (organization ${stack.sim.organizationId}, ${accounts} accounts; control API ${stack.sim.endpoint}/_sim/organization)
   Dev IdP         ${stack.idp.issuer}
 

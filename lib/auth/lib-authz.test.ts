@@ -119,6 +119,7 @@ const EXEMPT: Record<string, string> = {
   "lib/inventory/scan-batch.ts finishScanIfDone": "worker-only (scan batch job, recovery)",
   "lib/inventory/scan-batch.ts failRemainingAccounts": "worker-only (scan batch job, recovery)",
   "lib/inventory/recover-scans.ts recoverStalledScans": "worker-only (recovery tick)",
+  "lib/inventory/scan-batch.ts appendScanFinished": "writes scan.finished inside the caller's transaction (batch job, recovery, a scan that could not be queued)",
 };
 
 const ROOT = path.resolve(import.meta.dirname, "../..");

@@ -9,8 +9,7 @@ import { SIGN_IN_PATH } from "./paths";
 import { groupsFromClaim, parseRoleGroups, rolesForGroups } from "./role-mapping";
 import { authSecret, isSecureDeployment, sessionCookieName, sessionMaxAgeSeconds, type TSessionClaims } from "./session";
 import { upsertUserAtSignIn } from "./upsert-user";
-import { endUserSession } from "./user-sessions";
-import { prisma } from "@/lib/db/client";
+import { signOutSession } from "./sign-out";
 
 export const OIDC_PROVIDER_ID = "oidc";
 
@@ -83,11 +82,8 @@ export function buildAuthOptions(config: TConfig, deps: { db?: PrismaClient } = 
       },
     },
     events: {
-      // Sign-out ends the session row, so every other copy of this cookie stops working too.
-      async signOut({ token }) {
-        const sessionId = typeof token?.sid === "string" ? token.sid : null;
-        if (sessionId) await endUserSession(deps.db ?? prisma, { sessionId, now: new Date(), reason: "SIGNED_OUT" });
-      },
+      // Ends the session row (every copy of this cookie stops working) and records user.signed_out.
+      signOut: ({ token }) => signOutSession(token, config, { db: deps.db }),
     },
     pages: { signIn: SIGN_IN_PATH, error: SIGN_IN_PATH },
     callbacks: {

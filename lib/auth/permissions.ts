@@ -29,7 +29,7 @@ export const PERMISSIONS = {
     roles: ["approver"],
   },
   "audit.read": {
-    description: "Read the audit log.",
+    description: "Read the audit log, verify its chain and export signed bundles of it.",
     roles: ["auditor", "admin"],
   },
   "reports.export": {

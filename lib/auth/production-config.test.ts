@@ -11,6 +11,7 @@ const GOOD = {
   OIDC_ISSUER: "https://example.okta.com",
   OIDC_CLIENT_ID: "rootwarden",
   OIDC_CLIENT_SECRET: "client-secret",
+  AUDIT_SIGNING_KEY: "/etc/rootwarden/audit-key.pem",
 };
 
 function problemsOf(env: Record<string, string | undefined>): string[] {
@@ -59,6 +60,7 @@ describe("production start-up", () => {
       "OIDC_ISSUER",
       "OIDC_CLIENT_ID",
       "OIDC_CLIENT_SECRET",
+      "AUDIT_SIGNING_KEY",
     ]);
     expect(() => parseConfig({ NODE_ENV: "production" })).toThrow(/See \.env\.example/);
   });
@@ -98,6 +100,10 @@ describe("production start-up", () => {
   it("caps sessions at 24 hours", () => {
     expect(problemsOf({ NODE_ENV: "development", SESSION_MAX_AGE_HOURS: "24" })).toEqual([]);
     expect(problemsOf({ NODE_ENV: "development", SESSION_MAX_AGE_HOURS: "25" })[0]).toMatch(/^SESSION_MAX_AGE_HOURS/);
+  });
+
+  it("refuses without an audit signing key", () => {
+    expect(problemsOf({ ...GOOD, AUDIT_SIGNING_KEY: undefined }).join("\n")).toMatch(/^AUDIT_SIGNING_KEY: required in production/);
   });
 
   it("does not apply in development or tests", () => {

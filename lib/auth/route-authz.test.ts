@@ -43,6 +43,12 @@ export const ROUTES: TRow[] = [
   { method: "POST", route: "/api/scans", access: "scans.start", body: {} },
   { method: "GET", route: "/api/scans/[scanId]", access: "accounts.read", params: { scanId: UUID } },
   { method: "POST", route: "/api/scans/[scanId]/cancel", access: "scans.start", params: { scanId: UUID }, body: {} },
+
+  { method: "GET", route: "/api/audit/events", access: "audit.read" },
+  { method: "GET", route: "/api/audit/events/[seq]", access: "audit.read", params: { seq: "0" } },
+  { method: "GET", route: "/api/audit/status", access: "audit.read" },
+  { method: "GET", route: "/api/audit/verify", access: "audit.read" },
+  { method: "GET", route: "/api/audit/export", access: "audit.read" },
 ];
 
 const METHODS: TMethod[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];

@@ -2,6 +2,7 @@
 // permission -> handler, with AppError/zod errors mapped to JSON responses a person can read.
 import { ZodError, type z } from "zod";
 import { getConfig, type TConfig } from "@/lib/config";
+import { runWithRequestContext, requestMetaFromHeaders } from "@/lib/audit/request-context";
 import { AppError, isAppError } from "@/lib/errors";
 import { assertPermission, type TActor } from "./actor";
 import type { TPermission } from "./permissions";
@@ -50,7 +51,8 @@ export function withPermission(
       if (requirement !== SIGNED_IN) assertPermission(actor, requirement);
       const params = await reading;
       assertReadableQuery(req.url);
-      const res = await handler(req, { actor, params });
+      // Audit events written while handling this request carry its IP, user agent and request id.
+      const res = await runWithRequestContext(requestMetaFromHeaders(req.headers), () => handler(req, { actor, params }));
       // Responses carry per-user data: never let a shared cache keep them.
       if (!res.headers.has("Cache-Control")) {
         try {

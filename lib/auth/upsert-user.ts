@@ -4,6 +4,7 @@
 // sessions (which carry the old roles) end in the same transaction.
 import { prisma } from "@/lib/db/client";
 import type { PrismaClient } from "@/lib/db/generated/client";
+import { appendAuditEvent } from "@/lib/audit/append";
 import type { TRole } from "./roles";
 import { createUserSession, endSessionsOfUser } from "./user-sessions";
 
@@ -43,6 +44,17 @@ export async function upsertUserAtSignIn(
     const sessionId = await createUserSession(tx, { userId: user.id, now, maxAgeSeconds: options.maxAgeSeconds, ip: options.ip, userAgent: options.userAgent });
     const rolesChanged = before !== null && !sameSet(before.roles, profile.roles);
     const ended = rolesChanged ? await endSessionsOfUser(tx, { userId: user.id, now, reason: "ROLES_CHANGED", keep: sessionId }) : [];
+    const actor = { type: "USER" as const, userId: user.id, issuer: profile.issuer, subject: profile.subject, email: profile.email, roles: profile.roles };
+    await appendAuditEvent(tx, { type: "user.signed_in", actor, target: { type: "USER", id: user.id }, payload: { groups: profile.groups, roles: profile.roles }, time: now });
+    if (ended.length > 0) {
+      await appendAuditEvent(tx, {
+        type: "user.sessions_revoked",
+        actor,
+        target: { type: "USER", id: user.id },
+        payload: { userId: user.id, reason: "Roles changed at sign-in: the older sessions carried the old roles.", sessions: ended.length },
+        time: now,
+      });
+    }
     return { id: user.id, subject: user.subject, roles: profile.roles, sessionId, endedSessions: ended.length };
   });
 }

@@ -20,7 +20,7 @@ afterAll(async () => {
 
 const config = testConfig();
 const ISS = "https://idp.example.test";
-const admin: TActor = { userId: "a", subject: "admin", email: null, name: null, roles: ["admin"] };
+const admin: TActor = { userId: "00000000-0000-4000-8000-0000000000ad", subject: "admin", email: null, name: null, roles: ["admin"] };
 
 async function signIn(subject: string, roles: TActor["roles"], now = new Date()) {
   const user = await upsertUserAtSignIn({ issuer: ISS, subject, email: null, name: null, groups: [], roles }, { db: db.prisma, now, maxAgeSeconds: 3600 });
@@ -72,6 +72,8 @@ describe("server-side sessions", () => {
     expect(await actorOf(first.request())).not.toBeNull();
     const demoted = await signIn("sub-roles", ["viewer"]);
     expect(demoted.endedSessions).toBe(2);
+    const revoked = await db.prisma.auditEvent.findFirstOrThrow({ where: { type: "user.sessions_revoked", targetId: demoted.id } });
+    expect(revoked.payload).toMatchObject({ userId: demoted.id, sessions: 2 });
     expect(await actorOf(first.request())).toBeNull();
     expect(await actorOf(same.request())).toBeNull();
     expect(await actorOf(demoted.request())).toMatchObject({ roles: ["viewer"] });
@@ -88,6 +90,9 @@ describe("server-side sessions", () => {
     expect(await revokeUserSessions({ actor: admin, userId: a.id, now: new Date(), db: db.prisma })).toEqual({ userId: a.id, ended: 2 });
     expect(await actorOf(a.request())).toBeNull();
     expect(await actorOf(b.request())).toBeNull();
+    const event = await db.prisma.auditEvent.findFirstOrThrow({ where: { type: "user.sessions_revoked", targetId: a.id }, orderBy: { seq: "desc" } });
+    expect(event).toMatchObject({ actorUserId: admin.userId, actorRoles: ["admin"] });
+    expect(event.payload).toMatchObject({ userId: a.id, sessions: 2 });
     await expect(revokeUserSessions({ actor: admin, userId: "00000000-0000-4000-8000-000000000999", now: new Date(), db: db.prisma })).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 });

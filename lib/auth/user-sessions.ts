@@ -1,6 +1,7 @@
 // Server-side sessions: every sign-in is a UserSession row the cookie names (claim sid). Each request
 // checks the row (cached a few seconds per process), so sign-out, a change of roles at the next
 // sign-in and an admin's decision end every copy of a cookie, on every web instance, within seconds.
+import { appendAuditEvent } from "@/lib/audit/append";
 import { prisma } from "@/lib/db/client";
 import type { Prisma, PrismaClient } from "@/lib/db/generated/client";
 import { AppError } from "@/lib/errors";
@@ -97,6 +98,13 @@ export async function revokeUserSessions(options: {
     const user = await tx.user.findUnique({ where: { id: options.userId }, select: { id: true } });
     if (!user) throw new AppError("NOT_FOUND", "No user with this id. Reload the Settings page and pick the user again.");
     const ended = await endSessionsOfUser(tx, { userId: user.id, now: options.now, reason: "REVOKED_BY_ADMIN" });
+    await appendAuditEvent(tx, {
+      type: "user.sessions_revoked",
+      actor: options.actor!,
+      target: { type: "USER", id: user.id },
+      payload: { userId: user.id, reason: "Ended by an admin from Settings.", sessions: ended.length },
+      time: options.now,
+    });
     return { userId: user.id, ended: ended.length };
   });
 }

@@ -1,5 +1,6 @@
 // Cancels a queued or running scan: its remaining accounts become CANCELLED, so workers skip them and
 // results still in flight for them are dropped (only PENDING rows accept results).
+import { appendAuditEvent } from "@/lib/audit/append";
 import { assertPermission, type TActor } from "@/lib/auth/actor";
 import { prisma as defaultDb } from "@/lib/db/client";
 import type { PrismaClient, Scan } from "@/lib/db/generated/client";
@@ -28,6 +29,15 @@ export async function cancelScan(options: { actor: TActor | null | undefined; sc
     }
     const scan = await tx.scan.findUnique({ where: { id: options.scanId } });
     if (!scan) throw new AppError("NOT_FOUND", `Scan ${options.scanId} does not exist.`);
+    if (count > 0) {
+      await appendAuditEvent(tx, {
+        type: "scan.cancelled",
+        actor: options.actor!,
+        organizationId: scan.organizationId,
+        target: { type: "SCAN", id: scan.id },
+        payload: { scanId: scan.id, done: scan.done, total: scan.total },
+      });
+    }
     return scan;
   });
 }

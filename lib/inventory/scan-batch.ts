@@ -1,6 +1,7 @@
 // Runs one batch job of a scan: audits each still-PENDING account (bounded by the process-wide
 // limiter) and records results in chunks. Safe to run twice: only PENDING -> DONE/FAILED counts.
 import { randomUUID } from "node:crypto";
+import { appendAuditEvent, type TAuditTx } from "@/lib/audit/append";
 import { SYSTEM } from "@/lib/auth/actor";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { auditRootCredentials, type TRootCredentialAudit } from "@/lib/aws/audit-root-credentials";
@@ -182,13 +183,39 @@ export async function recordResults(
     WHERE "id" = ${scanId}::uuid`;
 }
 
-/** Closes the scan once no account is PENDING; whoever commits the last results closes it. */
+/** Closes the scan once no account is PENDING; whoever commits the last results closes it (and records it). */
 export async function finishScanIfDone(db: PrismaClient, scanId: string): Promise<boolean> {
-  const n = await db.$executeRaw`
-    UPDATE "Scan" SET "status" = 'SUCCEEDED', "finishedAt" = now()
-    WHERE "id" = ${scanId}::uuid AND "status" IN ('QUEUED', 'RUNNING')
-      AND NOT EXISTS (SELECT 1 FROM "ScanAccount" WHERE "scanId" = ${scanId}::uuid AND "status" = 'PENDING')`;
-  return n > 0;
+  return db.$transaction(async (tx) => {
+    const [closed] = await tx.$queryRaw<TFinishedScan[]>`
+      UPDATE "Scan" SET "status" = 'SUCCEEDED', "finishedAt" = now()
+      WHERE "id" = ${scanId}::uuid AND "status" IN ('QUEUED', 'RUNNING')
+        AND NOT EXISTS (SELECT 1 FROM "ScanAccount" WHERE "scanId" = ${scanId}::uuid AND "status" = 'PENDING')
+      RETURNING "id"::text AS id, "organizationId", "status", "total", "done", "failed", "skipped", "error"`;
+    if (!closed) return false;
+    await appendScanFinished(tx, closed);
+    return true;
+  });
+}
+
+type TFinishedScan = { id: string; organizationId: string; status: string; total: number; done: number; failed: number; skipped: number; error: string | null };
+
+/** The scan.finished event, written by whoever closes the scan, in the transaction that closes it. */
+export async function appendScanFinished(tx: TAuditTx, scan: TFinishedScan): Promise<void> {
+  await appendAuditEvent(tx, {
+    type: "scan.finished",
+    actor: SYSTEM,
+    organizationId: scan.organizationId,
+    target: { type: "SCAN", id: scan.id },
+    payload: {
+      scanId: scan.id,
+      status: scan.status === "FAILED" ? "FAILED" : "SUCCEEDED",
+      total: scan.total,
+      done: scan.done,
+      failed: scan.failed,
+      skipped: scan.skipped,
+      error: scan.error,
+    },
+  });
 }
 
 /** A batch that failed on its last attempt: its remaining accounts are FAILED with the reason. */

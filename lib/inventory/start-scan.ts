@@ -2,14 +2,17 @@
 // row, one ScanAccount row per account (not scannable ones SKIPPED with a reason), batch jobs queued.
 import type PgBoss from "pg-boss";
 import { z } from "zod";
+import { appendAuditEvent } from "@/lib/audit/append";
 import { SYSTEM, assertPermission, type TCaller } from "@/lib/auth/actor";
 import { prisma as defaultDb } from "@/lib/db/client";
 import type { PrismaClient, Scan } from "@/lib/db/generated/client";
 import { getConfig } from "@/lib/config";
 import { AppError } from "@/lib/errors";
+import { requestAuditCopy } from "@/lib/jobs/audit-jobs";
 import { QUEUES, SCAN_BATCH_JOB, getJobClient, type TScanBatchJob } from "@/lib/jobs/boss";
 import { checkScanRateLimit, type TScanRateLimit } from "./check-scan-rate-limit";
 import { notScannableReason } from "./compliance";
+import { appendScanFinished } from "./scan-batch";
 
 const ZAccountId = z.string().regex(/^\d{12}$/, { message: "must be a 12-digit AWS account id" });
 
@@ -115,6 +118,14 @@ export async function startScan(options: TStartScanOptions): Promise<Scan> {
           FROM unnest(${skipped.map((r) => r.id)}::text[], ${skipped.map((r) => r.reason)}::text[]) AS t(id, reason)
           WHERE a."id" = t.id`;
       }
+      await appendAuditEvent(tx, {
+        type: "scan.started",
+        actor: options.actor ?? SYSTEM,
+        organizationId,
+        target: scanTarget(scope, organizationId),
+        payload: { scanId: scan.id, scope, scopeLabel: label, trigger, total: rows.length, skipped: skipped.length },
+      });
+      if (pending.length === 0) await appendScanFinished(tx, scan);
       return { scan, pending, isNew: true };
     },
     { timeout: 60_000, maxWait: 30_000 },
@@ -138,15 +149,18 @@ export async function startScan(options: TStartScanOptions): Promise<Scan> {
     const code = (err as { code?: unknown }).code;
     const message = `Could not queue the scan's jobs${typeof code === "string" ? ` (database error ${code})` : ""}`;
     console.error(`[scan] queueing scan ${created.scan.id} failed: ${err instanceof Error ? err.message : String(err)}`);
-    await db.$transaction([
-      db.scan.update({ where: { id: created.scan.id }, data: { status: "FAILED", error: message, errorCode: "QueueFailed", finishedAt: new Date() } }),
-      db.scanAccount.updateMany({
+    await db.$transaction(async (tx) => {
+      const failed = await tx.scan.update({ where: { id: created.scan.id }, data: { status: "FAILED", error: message, errorCode: "QueueFailed", finishedAt: new Date() } });
+      await tx.scanAccount.updateMany({
         where: { scanId: created.scan.id, status: "PENDING" },
         data: { status: "CANCELLED", reason: "The scan could not be queued.", reasonCode: "QueueFailed", finishedAt: new Date() },
-      }),
-    ]);
+      });
+      await appendScanFinished(tx, failed);
+    });
     throw new AppError("UNAVAILABLE", `${message}. Check that Postgres is reachable and try again.`);
   }
+  // A scan opens root sessions: its checkpoint goes outside Postgres now, not at the next tick.
+  await requestAuditCopy(options.boss ?? (await getJobClient()));
   return created.scan;
 }
 
@@ -157,6 +171,13 @@ function configuredRateLimit(): TScanRateLimit {
     maxScans: config.SCAN_LIMIT_SCANS,
     maxRootSessions: config.SCAN_LIMIT_ROOT_SESSIONS,
   };
+}
+
+/** What a scan event names as its target: the organization, the OU, or the single account. */
+function scanTarget(scope: TScanScope, organizationId: string): { type: "ORG" | "OU" | "ACCOUNT"; id: string } {
+  if (scope.type === "OU") return { type: "OU", id: scope.ouId };
+  if (scope.type === "ACCOUNTS" && scope.accountIds.length === 1) return { type: "ACCOUNT", id: scope.accountIds[0] };
+  return { type: "ORG", id: organizationId };
 }
 
 /** The organization scans apply to when none is named: the one that was synced last. */

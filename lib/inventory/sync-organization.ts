@@ -1,5 +1,6 @@
 // Org sync: walks AWS Organizations and stores the organization (with its root-access features),
 // every OU (parent, full path) and every account. Accounts that left are marked, never deleted.
+import { appendAuditEvent } from "@/lib/audit/append";
 import { SYSTEM, assertPermission, type TCaller } from "@/lib/auth/actor";
 import { prisma as defaultDb } from "@/lib/db/client";
 import type { PrismaClient } from "@/lib/db/generated/client";
@@ -40,6 +41,7 @@ export async function storeOrganization(options: {
 }): Promise<TSyncResult> {
   if (options.actor !== SYSTEM) assertPermission(options.actor, "org.setup");
   const { db, walk, features, now } = options;
+  const actor = options.actor!;
   const org = walk.organization;
   const orgFields = {
     arn: org.arn,
@@ -111,9 +113,18 @@ export async function storeOrganization(options: {
             "failingRules" = CASE WHEN EXCLUDED."statusReason" IS NOT NULL OR "Account"."status" = 'NOT_APPLICABLE'
                                   THEN '{}' ELSE "Account"."failingRules" END`;
       }
-      return tx.$executeRaw`
+      const left = await tx.$executeRaw`
         UPDATE "Account" SET "leftOrgAt" = ${now}::timestamptz
         WHERE "organizationId" = ${org.id} AND "leftOrgAt" IS NULL AND "syncedAt" < ${now}::timestamptz`;
+      await appendAuditEvent(tx, {
+        type: "org.synced",
+        actor,
+        organizationId: org.id,
+        target: { type: "ORG", id: org.id },
+        payload: { ous: walk.ous.length, accounts: walk.accounts.length, leftOrg: left, problems: features.problems },
+        time: now,
+      });
+      return left;
     },
     { timeout: 120_000, maxWait: 30_000 },
   );

@@ -11,6 +11,7 @@ import { createLimiter } from "@/lib/aws/limit";
 import { recoverStalledScans } from "@/lib/inventory/recover-scans";
 import { batchFailure, failRemainingAccounts, runScanBatch } from "@/lib/inventory/scan-batch";
 import { runScheduledScanIfDue } from "@/lib/inventory/scan-scheduled";
+import { registerAuditJobs } from "./audit-jobs";
 import { QUEUES, createBoss, type TScanBatchJob } from "./boss";
 
 export type TWorkerOptions = {
@@ -95,6 +96,7 @@ export async function startWorker(options: TWorkerOptions = {}): Promise<TWorker
   await boss.schedule(QUEUES.scanRecovery, options.recoveryCron ?? "*/5 * * * *");
   if (intervalHours > 0) await boss.schedule(QUEUES.scheduledScan, options.scheduleCron ?? "*/10 * * * *");
   else await boss.unschedule(QUEUES.scheduledScan);
+  await registerAuditJobs(boss, { db, log });
 
   log(`started: ${concurrency} audits in flight at most, ${pollers} batch pollers, scheduled scans ${intervalHours > 0 ? `every ${intervalHours} h` : "off"}`);
   return {

@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { choosePort, startEmbeddedPostgres, type TEmbeddedPostgres } from "@/lib/db/embedded-postgres";
+import { ensureKeyFile } from "@/lib/audit/signing-key";
 import { migrate } from "@/lib/db/migrate";
 import { startAwsSim, type AwsSim } from "@/sim/aws/server";
 import { DEMO_ROLE_GROUPS, startIdp, type TIdp } from "@/sim/idp/server";
@@ -84,6 +85,9 @@ export async function startStack(options: TStackOptions): Promise<TStack> {
       NEXTAUTH_URL: appUrl,
       DATABASE_URL: databaseUrl,
       AUTH_SECRET: persistentSecret(options.dataDir, options.ephemeral),
+      // The audit signing key and the checkpoint copies live beside the database (.data in the demo).
+      AUDIT_SIGNING_KEY: process.env.AUDIT_SIGNING_KEY ?? ensureKeyFile(path.join(path.dirname(path.resolve(options.dataDir)), "audit-signing-key.pem")),
+      AUDIT_COPY_DIR: process.env.AUDIT_COPY_DIR ?? path.join(path.dirname(path.resolve(options.dataDir)), "audit-copy"),
       OIDC_ISSUER: idp.issuer,
       OIDC_CLIENT_ID: "rootwarden",
       OIDC_CLIENT_SECRET: clientSecret,

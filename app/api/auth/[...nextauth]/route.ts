@@ -1,6 +1,7 @@
 // /api/auth/* - next-auth's endpoints: sign-in redirect to the IdP, OIDC callback, CSRF token, sign-out.
 import type { NextRequest } from "next/server";
 import NextAuth from "next-auth";
+import { requestMetaFromHeaders, runWithRequestContext } from "@/lib/audit/request-context";
 import { getAuthOptions } from "@/lib/auth/options";
 import { jsonError } from "@/lib/auth/route";
 
@@ -16,7 +17,8 @@ async function handler(req: NextRequest, ctx: TContext): Promise<Response> {
     return jsonError("BAD_REQUEST", "callbackUrl must be a path in this app, such as /overview.");
   }
   // Built on first request (not at import) so `next build` needs no runtime configuration.
-  return (await NextAuth(req, ctx, getAuthOptions())) as Response;
+  // Sign-in and sign-out audit events carry this request's IP, user agent and request id.
+  return runWithRequestContext(requestMetaFromHeaders(req.headers), async () => (await NextAuth(req, ctx, getAuthOptions())) as Response);
 }
 
 // The same test next-auth applies (its redirect callback then keeps only same-origin targets).

@@ -1,0 +1,90 @@
+// The one catalogue of audit event types: each dot-namespaced type with its typed payload (a zod
+// discriminated union), so a writer cannot record a payload its type does not describe.
+import { z } from "zod";
+
+const ZUuid = z.string().uuid();
+const ZScanScopeRecord = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("ORG") }),
+  z.object({ type: z.literal("OU"), ouId: z.string() }),
+  z.object({ type: z.literal("ACCOUNTS"), accountIds: z.array(z.string()).max(20_000) }),
+]);
+const ZIsoTime = z.string().datetime();
+
+export const ZAuditEventBody = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("user.signed_in"), payload: z.object({ groups: z.array(z.string()), roles: z.array(z.string()) }) }),
+  z.object({ type: z.literal("user.signed_out"), payload: z.object({}) }),
+  z.object({
+    type: z.literal("user.sessions_revoked"),
+    payload: z.object({ userId: ZUuid, reason: z.string().max(500).optional(), sessions: z.number().int().nonnegative().optional() }),
+  }),
+  z.object({
+    type: z.literal("scan.started"),
+    payload: z.object({
+      scanId: ZUuid,
+      scope: ZScanScopeRecord,
+      scopeLabel: z.string(),
+      trigger: z.enum(["MANUAL", "SCHEDULED"]),
+      total: z.number().int().nonnegative(),
+      skipped: z.number().int().nonnegative(),
+    }),
+  }),
+  z.object({ type: z.literal("scan.cancelled"), payload: z.object({ scanId: ZUuid, done: z.number().int(), total: z.number().int() }) }),
+  z.object({
+    type: z.literal("scan.finished"),
+    payload: z.object({
+      scanId: ZUuid,
+      status: z.enum(["SUCCEEDED", "FAILED"]),
+      total: z.number().int(),
+      done: z.number().int(),
+      failed: z.number().int(),
+      skipped: z.number().int(),
+      error: z.string().nullable().optional(),
+    }),
+  }),
+  z.object({
+    type: z.literal("org.synced"),
+    payload: z.object({ ous: z.number().int(), accounts: z.number().int(), leftOrg: z.number().int(), problems: z.array(z.string()) }),
+  }),
+  z.object({
+    type: z.literal("settings.changed"),
+    payload: z.object({ setting: z.string(), from: z.unknown().optional(), to: z.unknown().optional() }),
+  }),
+  z.object({
+    type: z.literal("report.exported"),
+    payload: z.object({ report: z.string(), format: z.string(), asOf: ZIsoTime.optional(), rows: z.number().int().optional(), sha256: z.string().optional() }),
+  }),
+  z.object({
+    type: z.literal("audit.exported"),
+    payload: z.object({
+      from: ZIsoTime.nullable(),
+      to: ZIsoTime.nullable(),
+      firstSeq: z.number().int().nullable(),
+      lastSeq: z.number().int().nullable(),
+    }),
+  }),
+  z.object({
+    type: z.literal("audit.verified"),
+    payload: z.object({
+      ok: z.boolean(),
+      treeSize: z.number().int(),
+      checkpoints: z.number().int(),
+      copies: z.number().int(),
+      durationMs: z.number().int(),
+      problem: z.string().nullable(),
+      firstBadSeq: z.number().int().nullable(),
+    }),
+  }),
+]);
+
+export type TAuditEventBody = z.infer<typeof ZAuditEventBody>;
+export type TAuditEventType = TAuditEventBody["type"];
+export type TAuditPayload<T extends TAuditEventType> = Extract<TAuditEventBody, { type: T }>["payload"];
+
+export const AUDIT_EVENT_TYPES = ZAuditEventBody.options.map((o) => o.shape.type.value) as TAuditEventType[];
+
+export function isAuditEventType(value: string): value is TAuditEventType {
+  return (AUDIT_EVENT_TYPES as string[]).includes(value);
+}
+
+export const ZAuditTargetType = z.enum(["ORG", "OU", "ACCOUNT", "BUCKET", "QUEUE", "SCAN", "USER"]);
+export type TAuditTargetType = z.infer<typeof ZAuditTargetType>;

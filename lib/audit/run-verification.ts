@@ -1,0 +1,51 @@
+// A verification run as the app and the CLI perform it: the whole trail against the configured
+// outside copies, recorded as an audit.verified event with its result.
+import { SYSTEM, assertPermission, type TCaller } from "@/lib/auth/actor";
+import { getConfig } from "@/lib/config";
+import { prisma as defaultDb } from "@/lib/db/client";
+import type { PrismaClient } from "@/lib/db/generated/client";
+import { appendAuditEvent } from "./append";
+import { configuredCopyStores, type TCopyStore } from "./copy-store";
+import type { TAuditSigner } from "./signing-key";
+import { verifyAuditTrail, type TVerifyResult } from "./verify";
+
+export type TVerificationRun = TVerifyResult & { recordedSeq: number | null };
+
+export async function runAuditVerification(options: {
+  actor: TCaller;
+  databaseUrl?: string;
+  db?: PrismaClient;
+  stores?: TCopyStore[];
+  signer?: TAuditSigner;
+  /** The CLI may run where no signing key is configured: then the result is only printed. */
+  record?: boolean;
+  onProgress?: (verified: number) => void;
+}): Promise<TVerificationRun> {
+  if (options.actor !== SYSTEM) assertPermission(options.actor, "audit.read");
+  const databaseUrl = options.databaseUrl ?? process.env.DATABASE_URL;
+  if (!databaseUrl) throw new Error("DATABASE_URL is not set.");
+  const stores = options.stores ?? configuredCopyStores(getConfig());
+  const result = await verifyAuditTrail({ databaseUrl, stores, onProgress: options.onProgress });
+  if (options.record === false) return { ...result, recordedSeq: null };
+  const db = options.db ?? defaultDb;
+  const appended = await db.$transaction((tx) =>
+    appendAuditEvent(
+      tx,
+      {
+        type: "audit.verified",
+        actor: options.actor,
+        payload: {
+          ok: result.ok,
+          treeSize: result.treeSize,
+          checkpoints: result.checkpoints,
+          copies: result.copies,
+          durationMs: result.durationMs,
+          problem: result.problem?.message ?? null,
+          firstBadSeq: result.problem?.seq ?? null,
+        },
+      },
+      { signer: options.signer },
+    ),
+  );
+  return { ...result, recordedSeq: appended.seq };
+}

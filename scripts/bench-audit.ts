@@ -1,0 +1,123 @@
+// `npm run bench:audit -- --events 1000000 --writers 20`: appends events from concurrent writers (one
+// transaction per event, as the app does), then verifies the whole trail and streams a full export.
+// Prints progress on stderr and, last, one JSON line: appends/s, append latency inside the
+// transaction (p50/p95/p99, lock wait included), verify and export seconds, peak RSS.
+import { chmodSync, createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { pipeline } from "node:stream/promises";
+import pg from "pg";
+import { SYSTEM } from "@/lib/auth/actor";
+import { appendAuditEvent } from "@/lib/audit/append";
+import { exportAuditBundle } from "@/lib/audit/export-bundle";
+import { createAuditSigner, generateSigningKeyPem, loadPrivateKey } from "@/lib/audit/signing-key";
+import { verifyAuditTrail } from "@/lib/audit/verify";
+import { startEmbeddedPostgres } from "@/lib/db/embedded-postgres";
+import { migrate } from "@/lib/db/migrate";
+
+const say = (line: string) => process.stderr.write(`[bench:audit] ${line}\n`);
+
+function intFlag(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  const n = Number(process.argv[i + 1]);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`--${name} must be a positive whole number`);
+    process.exit(2);
+  }
+  return n;
+}
+
+async function main() {
+  const events = intFlag("events", 1_000_000);
+  const writers = intFlag("writers", 20);
+  const tmp = mkdtempSync(path.join(os.tmpdir(), "rootwarden-bench-audit-"));
+  chmodSync(tmp, 0o755);
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+  say(`starting embedded Postgres in ${tmp}`);
+  const server = await startEmbeddedPostgres({ dataDir: path.join(tmp, "pg"), ephemeral: true, database: "rootwarden" });
+  try {
+    const url = server.url("rootwarden");
+    await migrate(url);
+    const signer = createAuditSigner("bench.rootwarden/audit", loadPrivateKey(generateSigningKeyPem()));
+    const pool = new pg.Pool({ connectionString: url, max: writers });
+    const latencies = new Float64Array(events);
+    let next = 0;
+    let done = 0;
+    const actor = { userId: "00000000-0000-4000-8000-000000000001", subject: "bench", email: "bench@example.test", name: "Bench", roles: ["operator" as const] };
+    const t0 = performance.now();
+    let lastReport = t0;
+    await Promise.all(
+      Array.from({ length: writers }, async (_, w) => {
+        const client = await pool.connect();
+        try {
+          for (let i = next++; i < events; i = next++) {
+            await client.query("BEGIN");
+            const start = performance.now();
+            await appendAuditEvent(
+              client,
+              i % 3 === 0
+                ? { type: "scan.started", actor, organizationId: "o-bench12345", target: { type: "ORG", id: "o-bench12345" }, request: { ip: "10.0.0.1", userAgent: "bench", requestId: `r-${i}` },
+                    payload: { scanId: "00000000-0000-4000-8000-000000000002", scope: { type: "ORG" }, scopeLabel: "Whole organization", trigger: "MANUAL", total: 10_000, skipped: w } }
+                : { type: "settings.changed", actor: SYSTEM, payload: { setting: `writer-${w}`, to: i } },
+              { signer },
+            );
+            latencies[i] = performance.now() - start;
+            await client.query("COMMIT");
+            done++;
+            if (performance.now() - lastReport > 5000) {
+              lastReport = performance.now();
+              say(`${done.toLocaleString("en-US")} events appended (${Math.round(done / ((lastReport - t0) / 1000))}/s)`);
+            }
+          }
+        } finally {
+          client.release();
+        }
+      }),
+    );
+    const appendSeconds = (performance.now() - t0) / 1000;
+    await pool.end();
+    const sorted = Array.from(latencies).sort((a, b) => a - b);
+    const pct = (p: number) => Number(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))].toFixed(3));
+    const rssAfterAppend = process.memoryUsage().rss;
+    say(`appended ${events} events in ${appendSeconds.toFixed(1)} s; p95 append ${pct(0.95)} ms; verifying...`);
+
+    let verifyPeak = process.memoryUsage().rss;
+    const verifySampler = setInterval(() => (verifyPeak = Math.max(verifyPeak, process.memoryUsage().rss)), 100);
+    let t = performance.now();
+    const verified = await verifyAuditTrail({ databaseUrl: url, onProgress: (n) => n % 100_000 < 5000 && say(`  verified ${n.toLocaleString("en-US")}`) });
+    const verifySeconds = (performance.now() - t) / 1000;
+    clearInterval(verifySampler);
+    if (!verified.ok) throw new Error(`verification failed: ${verified.problem?.message}`);
+    say(`verified in ${verifySeconds.toFixed(1)} s; exporting...`);
+
+    t = performance.now();
+    const bundle = await exportAuditBundle({ actor: { ...actor, roles: ["auditor"] }, databaseUrl: url, signer });
+    const file = path.join(tmp, bundle.filename);
+    await pipeline(bundle.body, createWriteStream(file));
+    const exportSeconds = (performance.now() - t) / 1000;
+    clearInterval(sampler);
+    const result = {
+      events,
+      writers,
+      appendsPerSecond: Math.round(events / appendSeconds),
+      appendLatencyMs: { p50: pct(0.5), p95: pct(0.95), p99: pct(0.99), max: pct(1) },
+      verifySeconds: Number(verifySeconds.toFixed(1)),
+      verifyRssMb: { before: Math.round(rssAfterAppend / 2 ** 20), peak: Math.round(verifyPeak / 2 ** 20) },
+      exportSeconds: Number(exportSeconds.toFixed(1)),
+      exportMb: Number((statSync(file).size / 2 ** 20).toFixed(1)),
+      peakRssMb: Math.round(Math.max(peakRss, verifyPeak) / 2 ** 20),
+    };
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    clearInterval(sampler);
+    await server.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(`bench:audit failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
