@@ -1,5 +1,6 @@
 // pg-boss (the job queue, in Postgres) set-up: queue names and options, and the per-process client
 // used to enqueue jobs from processes that do not run workers (web requests, scripts).
+import pg from "pg";
 import { PgBoss } from "pg-boss";
 
 export const QUEUES = {
@@ -32,6 +33,7 @@ export type TBossOptions = {
 };
 
 export async function createBoss(options: TBossOptions): Promise<PgBoss> {
+  await dropUnmigratableSchema(options.databaseUrl);
   const boss = new PgBoss({
     connectionString: options.databaseUrl,
     schema: BOSS_SCHEMA,
@@ -51,6 +53,43 @@ export async function createBoss(options: TBossOptions): Promise<PgBoss> {
   await boss.start();
   await ensureQueues(boss);
   return boss;
+}
+
+/**
+ * pg-boss 12 migrates schemas from pg-boss 11 (schema version 25) on and refuses pg-boss 10's (24).
+ * The schema holds only the job queue, so an older one is dropped and pg-boss installs its own:
+ * queued batches are lost, and the workers' recovery job queues their PENDING accounts again
+ * (recover-scans.ts); the workers create their schedules again at start.
+ */
+export const OLDEST_MIGRATABLE_BOSS_SCHEMA = 25;
+
+export async function dropUnmigratableSchema(databaseUrl: string, log: (line: string) => void = console.log): Promise<boolean> {
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: "rootwarden-jobs-upgrade" });
+  await client.connect();
+  try {
+    await client.query("BEGIN");
+    // Several processes may start at once: one of them drops, the others then see no old schema.
+    await client.query("SELECT pg_advisory_xact_lock(hashtext('rootwarden.pgboss-upgrade'))");
+    const { rows } = await client.query<{ exists: boolean }>("SELECT to_regclass($1) IS NOT NULL AS exists", [`"${BOSS_SCHEMA}"."version"`]);
+    if (!rows[0]?.exists) {
+      await client.query("COMMIT");
+      return false;
+    }
+    const version = (await client.query<{ version: number }>(`SELECT version::int AS version FROM "${BOSS_SCHEMA}"."version"`)).rows[0]?.version;
+    if (version === undefined || version >= OLDEST_MIGRATABLE_BOSS_SCHEMA) {
+      await client.query("COMMIT");
+      return false;
+    }
+    await client.query(`DROP SCHEMA "${BOSS_SCHEMA}" CASCADE`);
+    await client.query("COMMIT");
+    log(`[jobs] dropped the job queue schema "${BOSS_SCHEMA}" of an older pg-boss (schema version ${version}); pg-boss installs a new one and recovery queues unfinished scans again`);
+    return true;
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw err;
+  } finally {
+    await client.end();
+  }
 }
 
 export async function ensureQueues(boss: PgBoss): Promise<void> {
