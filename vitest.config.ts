@@ -8,6 +8,7 @@ export default defineConfig({
     include: ["**/*.test.ts", "**/*.test.tsx"],
     exclude: ["node_modules/**", ".next/**", "e2e/**", ".data/**"],
     globalSetup: ["lib/db/test-global-setup.ts"],
+    setupFiles: ["scripts/lib/clock-shift-setup.ts"],
     environment: "node",
     testTimeout: 60_000,
     hookTimeout: 120_000,

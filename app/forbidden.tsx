@@ -1,5 +1,6 @@
 // The 403 page, rendered when a page's permission check calls forbidden(): says what happened, which
-// roles the user has, and where to go instead.
+// roles the user has, and where to go instead. A <div>, not <main>: it renders inside the page's
+// layout, and the dashboard layout already provides the main landmark.
 import Link from "next/link";
 import { SignOutButton } from "@/components/user-menu";
 import { getActor } from "@/lib/auth/page";
@@ -7,7 +8,7 @@ import { getActor } from "@/lib/auth/page";
 export default async function Forbidden() {
   const actor = await getActor();
   return (
-    <main className="mx-auto flex min-h-[60vh] max-w-xl flex-col justify-center gap-4 px-6 py-16">
+    <div className="mx-auto flex min-h-[60vh] max-w-xl flex-col justify-center gap-4 px-6 py-16">
       <p className="text-sm font-medium text-slate-500">403 · Forbidden</p>
       <h1 className="text-2xl font-semibold tracking-tight">You do not have permission to see this page</h1>
       <p className="text-slate-700">
@@ -21,6 +22,6 @@ export default async function Forbidden() {
         </Link>
         {actor ? <SignOutButton /> : null}
       </div>
-    </main>
+    </div>
   );
 }

@@ -9,6 +9,9 @@ export const metadata: Metadata = {
   description: "Govern root access across your AWS Organization",
 };
 
+// Every page is rendered per request: the CSP nonce (proxy.ts) must be in the HTML it protects.
+export const dynamic = "force-dynamic";
+
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">

@@ -32,11 +32,12 @@ export function ScanButton({
   const queryClient = useQueryClient();
   const [confirming, setConfirming] = useState(false);
   const mutation = useMutation({
-    mutationFn: () =>
+    // `confirmed`: the person accepted the dialog; the server refuses org and OU scans without it.
+    mutationFn: (confirmed: boolean) =>
       fetchJson<{ scan: TScanViewJson }>("/api/scans", {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ scope }),
+        body: JSON.stringify(confirmed ? { scope, confirm: true } : { scope }),
       }),
     onSuccess: ({ scan }) => {
       queryClient.setQueryData<TScanViewJson[]>(STARTED_SCANS_KEY, (old = []) => [...old.filter((s) => s.id !== scan.id), scan]);
@@ -55,7 +56,7 @@ export function ScanButton({
         onClick={() => {
           if (disabled || mutation.isPending) return;
           if (needsConfirm) setConfirming(true);
-          else mutation.mutate();
+          else mutation.mutate(false);
         }}
         // aria-disabled rather than disabled: the button keeps focus while the scan starts and when
         // the dialog hands focus back.
@@ -81,7 +82,7 @@ export function ScanButton({
           scope={scope}
           onConfirm={() => {
             setConfirming(false);
-            mutation.mutate();
+            mutation.mutate(true);
           }}
           onCancel={() => setConfirming(false)}
         />

@@ -25,10 +25,12 @@ test("every page carries the security headers and no x-powered-by", async ({ req
   }
 });
 
-test("health says the database is up and migrated", async ({ request }) => {
+test("health tells anyone only the status, and an admin the database and migration details", async ({ page, request }) => {
   const res = await request.get("/api/health");
   expect(res.status()).toBe(200);
-  const body = await res.json();
+  expect(await res.json()).toEqual({ status: "ok" });
+  await signIn(page, "admin");
+  const body = await (await page.request.get("/api/health")).json();
   expect(body.status).toBe("ok");
   expect(body.database.reachable).toBe(true);
   expect(body.migrations.pending).toEqual([]);

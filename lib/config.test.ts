@@ -20,6 +20,7 @@ describe("parseConfig", () => {
     expect(config.COMPLIANCE_FRESHNESS_HOURS).toBe(48);
     expect(config.SCAN_INTERVAL_HOURS).toBe(24);
     expect(config.WORKER_IN_WEB).toBe(true);
+    expect([config.SCAN_LIMIT_WINDOW_MINUTES, config.SCAN_LIMIT_SCANS, config.SCAN_LIMIT_ROOT_SESSIONS]).toEqual([60, 20, 10_000]);
     expect(config.OIDC_GROUPS_CLAIM).toBe("groups");
   });
 

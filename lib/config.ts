@@ -52,7 +52,8 @@ export const ZConfig = z.object({
         for (const problem of err.problems) ctx.addIssue({ code: "custom", message: problem });
       }
     }),
-  SESSION_MAX_AGE_HOURS: zIntString(8, 1, 168),
+  /** A session ends this long after sign-in however active it is (at most a day). */
+  SESSION_MAX_AGE_HOURS: zIntString(8, 1, 24),
 
   AWS_REGION: optionalString,
   /** Optional role to assume first (the management account or the IAM delegated-admin account). */
@@ -66,6 +67,13 @@ export const ZConfig = z.object({
   SCAN_BATCH_SIZE: zIntString(50, 1, 1000),
   SCAN_INTERVAL_HOURS: zIntString(24, 0, 24 * 30),
   COMPLIANCE_FRESHNESS_HOURS: zIntString(48, 1, 24 * 90),
+  /**
+   * Scans one user may start per window, and accounts those scans may cover (each is a root session
+   * GuardDuty may report). 0 turns a limit off. Scheduled scans are not counted.
+   */
+  SCAN_LIMIT_WINDOW_MINUTES: zIntString(60, 1, 24 * 60),
+  SCAN_LIMIT_SCANS: zIntString(20, 0, 10_000),
+  SCAN_LIMIT_ROOT_SESSIONS: zIntString(10_000, 0, 1_000_000),
   /** Run a job worker inside the web process (one machine needs nothing else). */
   WORKER_IN_WEB: bool(true),
   /** Set by `npm run demo` only: a production build served over plain http on 127.0.0.1. */
@@ -88,9 +96,29 @@ export function parseConfig(env: Record<string, string | undefined>): TConfig {
     throw new ConfigError(result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
   }
   const config = result.data;
-  const problems = productionProblems(config);
+  const problems = [...demoModeProblems(config), ...productionProblems(config)];
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "[::1]", "localhost"]);
+
+/** True for http(s) URLs on 127.0.0.1, ::1 or localhost. */
+export function isLoopbackUrl(value: string): boolean {
+  try {
+    return LOOPBACK_HOSTS.has(new URL(value).hostname);
+  } catch {
+    return false;
+  }
+}
+
+// DEMO_MODE relaxes the https rule, so it may only ever serve this machine.
+function demoModeProblems(config: TConfig): string[] {
+  if (!config.DEMO_MODE) return [];
+  const appUrl = config.APP_URL ?? `http://127.0.0.1:${config.PORT}`;
+  return isLoopbackUrl(appUrl)
+    ? []
+    : [`DEMO_MODE: only allowed when APP_URL is on this machine (127.0.0.1, ::1 or localhost); APP_URL is ${appUrl}. Unset DEMO_MODE for a real deployment.`];
 }
 
 // Production must never run with a guessable session secret, cleartext cookies or no real IdP.
@@ -100,6 +128,13 @@ function productionProblems(config: TConfig): string[] {
   if (!config.AUTH_SECRET) problems.push("AUTH_SECRET: required in production (openssl rand -base64 32)");
   if (!config.APP_URL?.startsWith("https://") && !config.DEMO_MODE) problems.push("APP_URL: must be an https:// URL in production");
   if (!config.OIDC_ISSUER) problems.push("OIDC_ISSUER: required in production (your identity provider's issuer URL)");
+  else if (!config.DEMO_MODE && !config.OIDC_ISSUER.startsWith("https://")) {
+    problems.push("OIDC_ISSUER: must be an https:// URL in production (tokens and keys must not travel in cleartext)");
+  } else if (!config.DEMO_MODE && isLoopbackUrl(config.OIDC_ISSUER)) {
+    problems.push("OIDC_ISSUER: a local (loopback) identity provider is allowed only in the demo; set your IdP's issuer");
+  } else if (config.DEMO_MODE && !config.OIDC_ISSUER.startsWith("https://") && !isLoopbackUrl(config.OIDC_ISSUER)) {
+    problems.push("OIDC_ISSUER: must be an https:// URL unless it is the demo's local identity provider");
+  }
   if (!config.OIDC_CLIENT_ID) problems.push("OIDC_CLIENT_ID: required in production");
   if (!config.OIDC_CLIENT_SECRET) problems.push("OIDC_CLIENT_SECRET: required in production");
   return problems;

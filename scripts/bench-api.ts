@@ -9,7 +9,9 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { SYSTEM } from "@/lib/auth/actor";
 import { encodeSessionCookie } from "@/lib/auth/session";
+import { createUserSession } from "@/lib/auth/user-sessions";
 import { createPrismaClient } from "@/lib/db/client";
 import { choosePort, startEmbeddedPostgres } from "@/lib/db/embedded-postgres";
 import { migrate } from "@/lib/db/migrate";
@@ -88,10 +90,16 @@ async function main() {
     cleanups.push(() => stopChild(app));
     await waitForHealth(appUrl, app);
 
+    // A real user and session row, as a sign-in would leave them: the app checks the session per request.
+    const db = createPrismaClient(databaseUrl, 1);
+    const user = await db.user.create({ data: { issuer: "http://127.0.0.1:9/unused", subject: "bench-viewer", email: "bench@example.com", roles: ["viewer"], groups: [] } });
+    const sessionId = await createUserSession(db, { userId: user.id, now: new Date(), maxAgeSeconds: 8 * 3600 });
+    await db.$disconnect();
     const cookie = await encodeSessionCookie(
       {
         sub: "bench-viewer",
-        uid: "00000000-0000-4000-8000-00000000bead",
+        uid: user.id,
+        sid: sessionId,
         email: "bench@example.com",
         name: "Bench Viewer",
         roles: ["viewer"],
@@ -233,7 +241,7 @@ async function seed(databaseUrl: string, args: TArgs): Promise<{ ous: number; sn
     // The trend's daily roll-up, as the scan batches would have kept it.
     const db = createPrismaClient(databaseUrl, 2);
     try {
-      await rollUpComplianceDays({ db, organizationId: ORG_ID, now: new Date(), freshnessHours: FRESHNESS_HOURS, days: TREND_DAYS });
+      await rollUpComplianceDays({ actor: SYSTEM, db, organizationId: ORG_ID, now: new Date(), freshnessHours: FRESHNESS_HOURS, days: TREND_DAYS });
     } finally {
       await db.$disconnect();
     }

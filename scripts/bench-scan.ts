@@ -67,7 +67,7 @@ async function main() {
     cleanups.unshift(() => aws.destroy());
 
     let t = performance.now();
-    const sync = await syncOrganization({ db, aws });
+    const sync = await syncOrganization({ actor: SYSTEM, db, aws });
     say(`org sync: ${sync.accounts} accounts, ${sync.ous} OUs in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
     const worker = await startWorker({

@@ -5,11 +5,12 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 
-type TStep = { name: string; command: string[]; counts?: () => { passed: number; failed: number } | null };
+type TStep = { name: string; command: string[]; env?: Record<string, string>; counts?: () => { passed: number; failed: number } | null };
 
 const bin = (name: string) => path.join(process.cwd(), "node_modules", ".bin", name);
 mkdirSync("test-results", { recursive: true });
 rmSync("test-results/vitest-report.json", { force: true });
+rmSync("test-results/vitest-shifted-report.json", { force: true });
 rmSync("test-results/e2e-report.json", { force: true });
 
 const steps: TStep[] = [
@@ -20,6 +21,17 @@ const steps: TStep[] = [
     command: [bin("vitest"), "run", "--reporter=default", "--reporter=json", "--outputFile.json=test-results/vitest-report.json"],
     counts: () => {
       const report = readJson<{ numPassedTests: number; numFailedTests: number }>("test-results/vitest-report.json");
+      return report ? { passed: report.numPassedTests, failed: report.numFailedTests } : null;
+    },
+  },
+  {
+    // The same suite with the JavaScript clock a year ahead (scripts/lib/clock-shift-setup.ts): a test
+    // that passes only near the day it was written fails here today.
+    name: "clock +1 year",
+    command: [bin("vitest"), "run", "--reporter=dot", "--reporter=json", "--outputFile.json=test-results/vitest-shifted-report.json"],
+    env: { TEST_CLOCK_SHIFT_DAYS: "366" },
+    counts: () => {
+      const report = readJson<{ numPassedTests: number; numFailedTests: number }>("test-results/vitest-shifted-report.json");
       return report ? { passed: report.numPassedTests, failed: report.numFailedTests } : null;
     },
   },
@@ -37,7 +49,7 @@ const results: { name: string; ok: boolean; seconds: number; counts: { passed: n
 for (const step of steps) {
   console.log(`\n=== ${step.name}: ${step.command.map((c) => path.basename(c)).join(" ")}`);
   const started = Date.now();
-  const run = spawnSync(step.command[0], step.command.slice(1), { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+  const run = spawnSync(step.command[0], step.command.slice(1), { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...step.env } });
   const ok = run.status === 0;
   results.push({ name: step.name, ok, seconds: (Date.now() - started) / 1000, counts: step.counts?.() ?? null });
 }

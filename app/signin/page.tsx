@@ -3,7 +3,8 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { fetchDevIdpUsers } from "@/lib/auth/dev-idp-users";
-import { OIDC_PROVIDER_ID, isOidcConfigured } from "@/lib/auth/options";
+import { safeCallbackPath } from "@/lib/auth/callback-url";
+import { OIDC_PROVIDER_ID, appBaseUrl, isOidcConfigured } from "@/lib/auth/options";
 import { getActor } from "@/lib/auth/page";
 import { NO_ACCESS_PATH } from "@/lib/auth/paths";
 import { getConfig } from "@/lib/config";
@@ -24,14 +25,14 @@ const ERROR_MESSAGES: Record<string, string> = {
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const params = await searchParams;
-  const callbackUrl = safeCallbackUrl(first(params.callbackUrl));
+  const config = getConfig();
+  const callbackUrl = safeCallbackPath(first(params.callbackUrl), appBaseUrl(config));
   const actor = await getActor();
   if (actor) redirect(actor.roles.length > 0 ? callbackUrl : NO_ACCESS_PATH);
 
-  const config = getConfig();
   const configured = isOidcConfigured(config);
   const errorCode = first(params.error);
-  const error = errorCode ? (ERROR_MESSAGES[errorCode] ?? "Sign-in failed. Try again.") : null;
+  const error = errorCode ? (Object.hasOwn(ERROR_MESSAGES, errorCode) ? ERROR_MESSAGES[errorCode] : "Sign-in failed. Try again.") : null;
   const signedOut = first(params.signedOut) === "1";
   const devUsers = configured ? await fetchDevIdpUsers(config) : null;
 
@@ -94,9 +95,4 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
 
 function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
-}
-
-// Only paths inside this app: an absolute or protocol-relative URL would be an open redirect.
-function safeCallbackUrl(value: string | undefined): string {
-  return value && value.startsWith("/") && !value.startsWith("//") && !value.startsWith("/\\") ? value : "/overview";
 }

@@ -7,6 +7,7 @@ import { isRole, type TRole } from "./roles";
 
 export type TUserSummary = {
   id: string;
+  issuer: string;
   subject: string;
   email: string | null;
   name: string | null;
@@ -14,16 +15,21 @@ export type TUserSummary = {
   roles: TRole[];
   lastLoginAt: string | null;
   createdAt: string;
+  /** Sessions not ended and not expired at `now`. */
+  openSessions: number;
 };
 
-export async function listUsers(options: { actor: TActor | null; db?: PrismaClient }): Promise<TUserSummary[]> {
+export async function listUsers(options: { actor: TActor | null; db?: PrismaClient; now?: Date }): Promise<TUserSummary[]> {
   assertPermission(options.actor, "users.read");
   const db = options.db ?? prisma;
+  const now = options.now ?? new Date();
   const rows = await db.user.findMany({
+    include: { _count: { select: { sessions: { where: { revokedAt: null, expiresAt: { gt: now } } } } } },
     orderBy: [{ lastLoginAt: { sort: "desc", nulls: "last" } }, { email: "asc" }],
   });
   return rows.map((u) => ({
     id: u.id,
+    issuer: u.issuer,
     subject: u.subject,
     email: u.email,
     name: u.name,
@@ -31,5 +37,6 @@ export async function listUsers(options: { actor: TActor | null; db?: PrismaClie
     roles: u.roles.filter(isRole),
     lastLoginAt: u.lastLoginAt?.toISOString() ?? null,
     createdAt: u.createdAt.toISOString(),
+    openSessions: u._count.sessions,
   }));
 }

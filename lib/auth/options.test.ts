@@ -60,7 +60,10 @@ describe("buildAuthOptions", () => {
     const baseUrl = "http://127.0.0.1:3000";
     expect(await redirect({ url: "/accounts?status=NON_COMPLIANT", baseUrl })).toBe(`${baseUrl}/accounts?status=NON_COMPLIANT`);
     expect(await redirect({ url: `${baseUrl}/overview`, baseUrl })).toBe(`${baseUrl}/overview`);
-    expect(await redirect({ url: "https://evil.example/phish", baseUrl })).toBe(baseUrl);
-    expect(await redirect({ url: "//evil.example/phish", baseUrl })).toBe(baseUrl);
+    expect(await redirect({ url: "https://evil.example/phish", baseUrl })).toBe(`${baseUrl}/overview`);
+    expect(await redirect({ url: "//evil.example/phish", baseUrl })).toBe(`${baseUrl}/overview`);
+    // A tab is stripped by browsers: "/\t/evil.example" would be read as "//evil.example".
+    expect(await redirect({ url: "/\t/evil.example", baseUrl })).toBe(`${baseUrl}/overview`);
+    expect(await redirect({ url: "/\\evil.example", baseUrl })).toBe(`${baseUrl}/overview`);
   });
 });

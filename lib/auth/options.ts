@@ -4,10 +4,13 @@ import type { AuthOptions, Profile } from "next-auth";
 import type { OAuthConfig } from "next-auth/providers/oauth";
 import { getConfig, type TConfig } from "@/lib/config";
 import type { PrismaClient } from "@/lib/db/generated/client";
+import { safeCallbackPath } from "./callback-url";
 import { SIGN_IN_PATH } from "./paths";
 import { groupsFromClaim, parseRoleGroups, rolesForGroups } from "./role-mapping";
-import { authSecret, isSecureDeployment, sessionMaxAgeSeconds, type TSessionClaims } from "./session";
+import { authSecret, isSecureDeployment, sessionCookieName, sessionMaxAgeSeconds, type TSessionClaims } from "./session";
 import { upsertUserAtSignIn } from "./upsert-user";
+import { endUserSession } from "./user-sessions";
+import { prisma } from "@/lib/db/client";
 
 export const OIDC_PROVIDER_ID = "oidc";
 
@@ -72,6 +75,20 @@ export function buildAuthOptions(config: TConfig, deps: { db?: PrismaClient } = 
     session: { strategy: "jwt", maxAge },
     jwt: { maxAge },
     useSecureCookies: isSecureDeployment(config),
+    cookies: {
+      // __Host- behind HTTPS (Secure, Path=/, no Domain); next-auth's default is only __Secure-.
+      sessionToken: {
+        name: sessionCookieName(config),
+        options: { httpOnly: true, sameSite: "lax", path: "/", secure: isSecureDeployment(config) },
+      },
+    },
+    events: {
+      // Sign-out ends the session row, so every other copy of this cookie stops working too.
+      async signOut({ token }) {
+        const sessionId = typeof token?.sid === "string" ? token.sid : null;
+        if (sessionId) await endUserSession(deps.db ?? prisma, { sessionId, now: new Date(), reason: "SIGNED_OUT" });
+      },
+    },
     pages: { signIn: SIGN_IN_PATH, error: SIGN_IN_PATH },
     callbacks: {
       async jwt({ token, account, profile }) {
@@ -85,26 +102,23 @@ export function buildAuthOptions(config: TConfig, deps: { db?: PrismaClient } = 
         const roles = rolesForGroups(groups, roleGroups);
         const email = stringClaim(raw.email)?.toLowerCase() ?? null;
         const name = stringClaim(raw.name) ?? stringClaim(raw.preferred_username) ?? null;
-        const user = await upsertUserAtSignIn({ subject, email, name, groups, roles }, { db: deps.db });
+        const issuer = stringClaim(raw.iss) ?? (config.OIDC_ISSUER ?? "").replace(/\/+$/, "");
+        const now = new Date();
+        const user = await upsertUserAtSignIn({ issuer, subject, email, name, groups, roles }, { db: deps.db, now, maxAgeSeconds: maxAge });
         const claims: TSessionClaims = {
           sub: subject,
           uid: user.id,
+          sid: user.sessionId,
           email,
           name,
           roles,
-          signedInAt: Math.floor(Date.now() / 1000),
+          signedInAt: Math.floor(now.getTime() / 1000),
         };
         return claims;
       },
       async redirect({ url, baseUrl }) {
         // Only ever back into this app (no open redirect through callbackUrl).
-        if (url.startsWith("/") && !url.startsWith("//")) return `${baseUrl}${url}`;
-        try {
-          if (new URL(url).origin === new URL(baseUrl).origin) return url;
-        } catch {
-          return baseUrl;
-        }
-        return baseUrl;
+        return `${baseUrl}${safeCallbackPath(url, baseUrl)}`;
       },
     },
   };

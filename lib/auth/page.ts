@@ -4,6 +4,8 @@ import { cookies, headers } from "next/headers";
 import { forbidden, redirect } from "next/navigation";
 import { getConfig } from "@/lib/config";
 import type { TActor } from "./actor";
+import { safeCallbackPath } from "./callback-url";
+import { appBaseUrl } from "./options";
 import { NO_ACCESS_PATH, REQUEST_PATH_HEADER, SIGN_IN_PATH } from "./paths";
 import { hasPermission, type TPermission } from "./permissions";
 import { actorFromCookies } from "./session";
@@ -35,6 +37,6 @@ export async function requirePagePermission(permission: TPermission): Promise<TA
 // The proxy sets REQUEST_PATH_HEADER so a page can send people back where they were after sign-in.
 async function signInUrl(): Promise<string> {
   const path = (await headers()).get(REQUEST_PATH_HEADER);
-  const safe = path && path.startsWith("/") && !path.startsWith("//") ? path : null;
+  const safe = safeCallbackPath(path, appBaseUrl(getConfig()), "");
   return safe ? `${SIGN_IN_PATH}?callbackUrl=${encodeURIComponent(safe)}` : SIGN_IN_PATH;
 }

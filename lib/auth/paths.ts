@@ -3,3 +3,6 @@ export const SIGN_IN_PATH = "/signin";
 export const NO_ACCESS_PATH = "/no-access";
 /** Request header the proxy sets so a page guard can send people back where they were. */
 export const REQUEST_PATH_HEADER = "x-rootwarden-path";
+/** next-auth's session cookie; behind HTTPS with the __Host- prefix (lib/auth/session.ts). */
+export const SESSION_COOKIE = "next-auth.session-token";
+export const SESSION_COOKIE_NAMES = [SESSION_COOKIE, `__Host-${SESSION_COOKIE}`] as const;

@@ -48,6 +48,10 @@ export const PERMISSIONS = {
     description: "List users with their IdP groups, roles and last sign-in.",
     roles: ["admin"],
   },
+  "sessions.revoke": {
+    description: "End all of a user's sessions (they must sign in again).",
+    roles: ["admin"],
+  },
   "org.setup": {
     description: "Set up the AWS Organization: sync it and enable centralized root access.",
     roles: ["admin"],

@@ -33,6 +33,7 @@ export const ROUTES: TRow[] = [
 
   { method: "GET", route: "/api/me", access: "signed-in" },
   { method: "GET", route: "/api/users", access: "users.read" },
+  { method: "DELETE", route: "/api/users/[userId]/sessions", access: "sessions.revoke", params: { userId: UUID } },
 
   { method: "GET", route: "/api/overview", access: "accounts.read" },
   { method: "GET", route: "/api/ous", access: "accounts.read" },
@@ -86,8 +87,8 @@ beforeAll(async () => {
   // Real users, so handlers that record who acted can write their foreign keys.
   for (const roles of [...ROLES.map((r) => [r]), []] as TRole[][]) {
     const name = roles[0] ?? "norole";
-    const user = await db.prisma.user.create({ data: { subject: `authz-${name}`, roles, groups: [] } });
-    cookies.set(name, await sessionCookie(roles, config, { uid: user.id, sub: user.subject }));
+    const user = await db.prisma.user.create({ data: { issuer: "https://idp.rootwarden.test", subject: `authz-${name}`, roles, groups: [] } });
+    cookies.set(name, await sessionCookie(roles, config, { uid: user.id, sub: user.subject, db: db.prisma }));
   }
 });
 afterAll(async () => {

@@ -4,10 +4,10 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
 import { SIGNED_IN, parseInput, parseJsonBody, withPermission, type TErrorBody } from "./route";
-import { sessionCookie, testConfig } from "./test-helpers";
+import { sessionCookie, testConfig, testSessions } from "./test-helpers";
 
 const config = testConfig();
-const deps = { config: () => config };
+const deps = { config: () => config, sessions: testSessions };
 const ZBody = z.object({ accountIds: z.array(z.string().regex(/^\d{12}$/, "must be a 12-digit account id")).min(1) });
 
 const startScan = withPermission(

@@ -7,6 +7,7 @@ import { assertPermission, type TActor } from "./actor";
 import type { TPermission } from "./permissions";
 import { checkSameOrigin, isMutatingMethod } from "./same-origin";
 import { actorFromRequest } from "./session";
+import type { TSessionStore } from "./user-sessions";
 
 /** Any signed-in user, even one without roles (e.g. GET /api/me); everything else names a permission. */
 export const SIGNED_IN = "signed-in" as const;
@@ -29,13 +30,13 @@ const MAX_JSON_BYTES = 1_000_000;
 export function withPermission(
   requirement: TRouteRequirement,
   handler: TRouteHandler,
-  deps: { config?: () => TConfig } = {},
+  deps: { config?: () => TConfig; sessions?: TSessionStore } = {},
 ): (req: Request, ctx?: TRouteContext) => Promise<Response> {
   const config = deps.config ?? getConfig;
   return async (req, ctx) => {
     try {
       const cfg = config();
-      const actor = await actorFromRequest(req, cfg);
+      const actor = await actorFromRequest(req, cfg, { sessions: deps.sessions });
       if (!actor) throw new AppError("UNAUTHENTICATED", "You are not signed in. Sign in with SSO and try again.");
       if (isMutatingMethod(req.method)) {
         const origin = checkSameOrigin(req, cfg.APP_URL);
@@ -107,7 +108,11 @@ export function errorResponse(err: unknown): Response {
   const body: TErrorBody = {
     error: { code: appError.code, message: appError.message, ...(appError.details ? { details: appError.details } : {}) },
   };
-  return Response.json(body, { status: appError.status, headers: { "Cache-Control": "no-store" } });
+  const headers = new Headers({ "Cache-Control": "no-store" });
+  // RFC 9110: a 429 (or 503) may say in whole seconds when to try again.
+  const retryAfter = appError.details?.retryAfterSeconds;
+  if (typeof retryAfter === "number" && Number.isInteger(retryAfter) && retryAfter >= 0) headers.set("Retry-After", String(retryAfter));
+  return Response.json(body, { status: appError.status, headers });
 }
 
 export function zodToAppError(error: ZodError): AppError {

@@ -1,15 +1,19 @@
 // The session cookie: a JWT encrypted by next-auth with AUTH_SECRET. Route handlers and pages read
 // it here (from a Request or from next/headers cookies) and turn it into an actor.
+import { randomBytes } from "node:crypto";
 import { decode, encode } from "next-auth/jwt";
 import { z } from "zod";
 import type { TConfig } from "@/lib/config";
 import type { TActor } from "./actor";
+import { SESSION_COOKIE } from "./paths";
 import { isRole, type TRole } from "./roles";
+import { postgresSessionStore, type TSessionStore } from "./user-sessions";
 
-const SESSION_COOKIE = "next-auth.session-token";
 
-// Used only when AUTH_SECRET is unset outside production (config refuses production without it).
-const DEVELOPMENT_SECRET = "rootwarden-development-only-secret-never-use-in-production";
+// Without AUTH_SECRET outside production, a secret made at random once per process (kept on
+// globalThis: the server bundles this module into several chunks, which must agree). Sessions end
+// when the process restarts; the demo persists a real AUTH_SECRET instead.
+const globalForSecret = globalThis as unknown as { rootwardenEphemeralSecret?: string };
 
 type TAuthConfig = Pick<TConfig, "NODE_ENV" | "APP_URL" | "AUTH_SECRET" | "SESSION_MAX_AGE_HOURS">;
 
@@ -17,9 +21,12 @@ export function isSecureDeployment(config: Pick<TConfig, "APP_URL">): boolean {
   return config.APP_URL?.startsWith("https://") ?? false;
 }
 
-/** next-auth's cookie name: browsers only accept the __Secure- prefix on HTTPS. */
+/**
+ * The session cookie's name. Behind HTTPS it carries the __Host- prefix: browsers then accept it
+ * only when Secure, for Path=/ and without a Domain, so no sibling subdomain can set or shadow it.
+ */
 export function sessionCookieName(config: Pick<TConfig, "APP_URL">): string {
-  return isSecureDeployment(config) ? `__Secure-${SESSION_COOKIE}` : SESSION_COOKIE;
+  return isSecureDeployment(config) ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE;
 }
 
 export function authSecret(config: Pick<TConfig, "NODE_ENV" | "AUTH_SECRET">): string {
@@ -27,7 +34,7 @@ export function authSecret(config: Pick<TConfig, "NODE_ENV" | "AUTH_SECRET">): s
   if (config.NODE_ENV === "production") {
     throw new Error("AUTH_SECRET is not set: set it to a random value of 32+ characters (openssl rand -base64 32).");
   }
-  return DEVELOPMENT_SECRET;
+  return (globalForSecret.rootwardenEphemeralSecret ??= randomBytes(32).toString("base64url"));
 }
 
 export function sessionMaxAgeSeconds(config: Pick<TConfig, "SESSION_MAX_AGE_HOURS">): number {
@@ -38,6 +45,8 @@ export function sessionMaxAgeSeconds(config: Pick<TConfig, "SESSION_MAX_AGE_HOUR
 export const ZSessionClaims = z.object({
   sub: z.string().min(1),
   uid: z.string().min(1),
+  /** The UserSession row of this sign-in; a cookie whose row is ended is no session. */
+  sid: z.string().min(1),
   email: z.string().nullable().default(null),
   name: z.string().nullable().default(null),
   // Unknown role names (e.g. from an older release) are dropped rather than trusted.
@@ -73,14 +82,34 @@ export function sessionTokenFromCookies(cookies: readonly TCookie[], config: Pic
   return chunks.length > 0 ? chunks.map((x) => x.c.value).join("") : null;
 }
 
-export async function actorFromCookies(cookies: readonly TCookie[], config: TAuthConfig): Promise<TActor | null> {
+export type TSessionDeps = { sessions?: TSessionStore; now?: Date };
+
+const defaultSessions = postgresSessionStore();
+
+/** The actor of a valid cookie whose server-side session is still open, else null. */
+export async function actorFromCookies(cookies: readonly TCookie[], config: TAuthConfig, deps: TSessionDeps = {}): Promise<TActor | null> {
   const token = sessionTokenFromCookies(cookies, config);
   if (!token) return null;
+  const now = deps.now ?? new Date();
+  let claims: Readonly<Record<string, unknown>> | null;
   try {
-    const claims = await decodeSessionToken(token, authSecret(config));
-    return claims ? actorFromClaims(claims, config) : null;
+    claims = await decodeSessionToken(token, authSecret(config), now);
   } catch {
     // Tampered, expired or signed with another secret: the same as no session.
+    return null;
+  }
+  const actor = claims ? actorFromClaims(claims, config, now.getTime() / 1000) : null;
+  if (!actor) return null;
+  const active = await (deps.sessions ?? defaultSessions).isActive(String(claims!.sid), now);
+  return active ? actor : null;
+}
+
+/** The session id (UserSession row) a cookie names, whether or not the session is still open. */
+export async function sessionIdFromToken(token: string, config: TAuthConfig): Promise<string | null> {
+  try {
+    const claims = await decode({ token, secret: authSecret(config) });
+    return typeof claims?.sid === "string" ? claims.sid : null;
+  } catch {
     return null;
   }
 }
@@ -93,12 +122,12 @@ const CLOCK_TOLERANCE_SECONDS = 15;
 const DECODED_TOKENS_MAX = 1000;
 let decodedTokens: { secret: string; claims: Map<string, Readonly<Record<string, unknown>>> } | null = null;
 
-async function decodeSessionToken(token: string, secret: string): Promise<Readonly<Record<string, unknown>> | null> {
+async function decodeSessionToken(token: string, secret: string, now: Date): Promise<Readonly<Record<string, unknown>> | null> {
   if (decodedTokens?.secret !== secret) decodedTokens = { secret, claims: new Map() };
   const cache = decodedTokens.claims;
   const known = cache.get(token);
   if (known) {
-    if (withinValidity(known, Math.floor(Date.now() / 1000))) return known;
+    if (withinValidity(known, Math.floor(now.getTime() / 1000))) return known;
     cache.delete(token);
     return null;
   }
@@ -118,8 +147,8 @@ function withinValidity(claims: Readonly<Record<string, unknown>>, nowSeconds: n
 }
 
 /** The actor of a route handler's request, from its Cookie header. */
-export async function actorFromRequest(req: Request, config: TAuthConfig): Promise<TActor | null> {
-  return actorFromCookies(parseCookieHeader(req.headers.get("cookie")), config);
+export async function actorFromRequest(req: Request, config: TAuthConfig, deps: TSessionDeps = {}): Promise<TActor | null> {
+  return actorFromCookies(parseCookieHeader(req.headers.get("cookie")), config, deps);
 }
 
 /** A session cookie exactly as next-auth would set it (for tests and scripts that act as a user). */

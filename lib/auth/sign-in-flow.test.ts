@@ -7,6 +7,7 @@ import { createTestDatabase, type TTestDatabase } from "@/lib/db/test-db";
 import { buildAuthOptions, oidcCallbackUrl } from "./options";
 import { actorFromCookies, sessionCookieName } from "./session";
 import { testConfig } from "./test-helpers";
+import { postgresSessionStore } from "./user-sessions";
 import type { AuthOptions } from "next-auth";
 import type { TConfig } from "@/lib/config";
 
@@ -147,9 +148,9 @@ describe("sign-in through the dev IdP", () => {
     expect(sessionLine).toMatch(/SameSite=Lax/i);
     expect(sessionLine).toMatch(/Expires=/i);
 
-    const actor = await actorFromCookies(cookiesOf(appJar), config);
+    const actor = await actorFromCookies(cookiesOf(appJar), config, { sessions: postgresSessionStore(db.prisma) });
     expect(actor).toMatchObject({ subject: `demo-${username}`, email: `${username}@rootwarden.example`, roles });
-    const row = await db.prisma.user.findUniqueOrThrow({ where: { subject: `demo-${username}` } });
+    const row = await db.prisma.user.findFirstOrThrow({ where: { subject: `demo-${username}` } });
     expect(row.id).toBe(actor?.userId);
     expect(row.roles).toEqual(roles);
     expect(row.groups).toContain("all-staff");
@@ -167,16 +168,38 @@ describe("sign-in through the dev IdP", () => {
     ({ idp, config, options } = userinfoOnly);
     try {
       const { appJar } = await signIn("approver");
-      const actor = await actorFromCookies(cookiesOf(appJar), config);
+      const actor = await actorFromCookies(cookiesOf(appJar), config, { sessions: postgresSessionStore(db.prisma) });
       expect(actor).toMatchObject({ subject: "demo-approver", email: "approver@rootwarden.example", name: "April Approver", roles: ["approver"] });
     } finally {
       ({ idp, config, options } = main);
     }
   });
 
-  it("marks cookies Secure and __Secure- behind HTTPS", () => {
+  it("signing out ends the session for every copy of the cookie", async () => {
+    const { appJar } = await signIn("viewer");
+    const copy = cookiesOf(appJar);
+    const sessions = postgresSessionStore(db.prisma);
+    expect(await actorFromCookies(copy, config, { sessions })).not.toBeNull();
+    const csrf = await callAuth(appJar, "GET", ["csrf"]);
+    const out = await callAuth(appJar, "POST", ["signout"], {}, { csrfToken: (csrf.body as { csrfToken: string }).csrfToken, json: "true" });
+    expect(out.status).toBeLessThan(400);
+    // The copy kept elsewhere (another tab, a stolen cookie) is refused too.
+    expect(await actorFromCookies(copy, config, { sessions })).toBeNull();
+    const user = await db.prisma.user.findFirstOrThrow({ where: { subject: "demo-viewer" } });
+    expect(await db.prisma.userSession.count({ where: { userId: user.id, revokedReason: "SIGNED_OUT" } })).toBeGreaterThanOrEqual(1);
+  });
+
+  it("records users under the issuer and subject of the ID token", async () => {
+    await signIn("admin");
+    const row = await db.prisma.user.findFirstOrThrow({ where: { subject: "demo-admin" } });
+    expect(row.issuer).toBe(idp.issuer);
+  });
+
+  it("marks cookies Secure and __Host- behind HTTPS", () => {
     const secure = buildAuthOptions(testConfig({ APP_URL: "https://rootwarden.example.com" }));
     expect(secure.useSecureCookies).toBe(true);
+    expect(secure.cookies?.sessionToken).toMatchObject({ name: "__Host-next-auth.session-token", options: { secure: true, path: "/", httpOnly: true } });
+    expect(secure.cookies?.sessionToken?.options).not.toHaveProperty("domain");
     expect(options.useSecureCookies).toBe(false);
     expect(options.session?.maxAge).toBe(8 * 3600);
   });

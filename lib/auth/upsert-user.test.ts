@@ -1,4 +1,4 @@
-// Sign-in records against a real Postgres: one row per subject, refreshed at each sign-in, safe
+// Sign-in records against a real Postgres: one row per issuer + subject, refreshed at each sign-in, safe
 // under simultaneous first sign-ins; listing users needs users.read.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TTestDatabase } from "@/lib/db/test-db";
@@ -14,20 +14,21 @@ afterAll(async () => {
   await db.drop();
 });
 
+const ISS = "https://idp.example.test";
 const admin: TActor = { userId: "x", subject: "admin", email: null, name: null, roles: ["admin"] };
 
 describe("upsertUserAtSignIn", () => {
   it("creates the user at first sign-in and updates groups, roles and time at the next", async () => {
     const first = await upsertUserAtSignIn(
-      { subject: "sub-1", email: "ann@example.test", name: "Ann", groups: ["g-viewer"], roles: ["viewer"] },
-      { db: db.prisma, now: new Date("2026-01-01T10:00:00Z") },
+      { issuer: ISS, subject: "sub-1", email: "ann@example.test", name: "Ann", groups: ["g-viewer"], roles: ["viewer"] },
+      { db: db.prisma, maxAgeSeconds: 3600, now: new Date("2026-01-01T10:00:00Z") },
     );
     const second = await upsertUserAtSignIn(
-      { subject: "sub-1", email: "ann@example.test", name: "Ann B.", groups: ["g-admin", "g-viewer"], roles: ["viewer", "admin"] },
-      { db: db.prisma, now: new Date("2026-01-02T10:00:00Z") },
+      { issuer: ISS, subject: "sub-1", email: "ann@example.test", name: "Ann B.", groups: ["g-admin", "g-viewer"], roles: ["viewer", "admin"] },
+      { db: db.prisma, maxAgeSeconds: 3600, now: new Date("2026-01-02T10:00:00Z") },
     );
     expect(second.id).toBe(first.id);
-    const row = await db.prisma.user.findUniqueOrThrow({ where: { subject: "sub-1" } });
+    const row = await db.prisma.user.findUniqueOrThrow({ where: { issuer_subject: { issuer: ISS, subject: "sub-1" } } });
     expect(row).toMatchObject({
       name: "Ann B.",
       groups: ["g-admin", "g-viewer"],
@@ -37,28 +38,37 @@ describe("upsertUserAtSignIn", () => {
   });
 
   it("takes roles away when the groups no longer grant them", async () => {
-    await upsertUserAtSignIn({ subject: "sub-1", email: null, name: null, groups: [], roles: [] }, { db: db.prisma });
-    const row = await db.prisma.user.findUniqueOrThrow({ where: { subject: "sub-1" } });
+    await upsertUserAtSignIn({ issuer: ISS, subject: "sub-1", email: null, name: null, groups: [], roles: [] }, { db: db.prisma, maxAgeSeconds: 3600 });
+    const row = await db.prisma.user.findUniqueOrThrow({ where: { issuer_subject: { issuer: ISS, subject: "sub-1" } } });
     expect(row.roles).toEqual([]);
     expect(row.email).toBeNull();
   });
 
   it("creates one row when the same person signs in twice at once", async () => {
-    const profile = { subject: "sub-race", email: null, name: null, groups: [], roles: [] };
-    const results = await Promise.all(Array.from({ length: 5 }, () => upsertUserAtSignIn(profile, { db: db.prisma })));
+    const profile = { issuer: ISS, subject: "sub-race", email: null, name: null, groups: [], roles: [] };
+    const results = await Promise.all(Array.from({ length: 5 }, () => upsertUserAtSignIn(profile, { db: db.prisma, maxAgeSeconds: 3600 })));
     expect(new Set(results.map((r) => r.id)).size).toBe(1);
-    expect(await db.prisma.user.count({ where: { subject: "sub-race" } })).toBe(1);
+    expect(await db.prisma.user.count({ where: { issuer: ISS, subject: "sub-race" } })).toBe(1);
+  });
+});
+
+describe("users are keyed by issuer and subject", () => {
+  it("keeps the same subject from two issuers apart", async () => {
+    const a = await upsertUserAtSignIn({ issuer: "https://a.example", subject: "same", email: null, name: null, groups: [], roles: ["viewer"] }, { db: db.prisma, maxAgeSeconds: 60 });
+    const b = await upsertUserAtSignIn({ issuer: "https://b.example", subject: "same", email: null, name: null, groups: [], roles: ["admin"] }, { db: db.prisma, maxAgeSeconds: 60 });
+    expect(a.id).not.toBe(b.id);
+    expect(await db.prisma.user.count({ where: { subject: "same" } })).toBe(2);
   });
 });
 
 describe("listUsers", () => {
   it("lists users for admins, most recent sign-in first", async () => {
     await upsertUserAtSignIn(
-      { subject: "sub-2", email: "bob@example.test", name: "Bob", groups: ["g-operator"], roles: ["operator"] },
-      { db: db.prisma, now: new Date("2030-01-01T00:00:00Z") },
+      { issuer: ISS, subject: "sub-2", email: "bob@example.test", name: "Bob", groups: ["g-operator"], roles: ["operator"] },
+      { db: db.prisma, maxAgeSeconds: 3600, now: new Date("2030-01-01T00:00:00Z") },
     );
     const users = await listUsers({ actor: admin, db: db.prisma });
-    expect(users[0]).toMatchObject({ subject: "sub-2", roles: ["operator"], groups: ["g-operator"], lastLoginAt: "2030-01-01T00:00:00.000Z" });
+    expect(users[0]).toMatchObject({ issuer: ISS, subject: "sub-2", roles: ["operator"], groups: ["g-operator"], lastLoginAt: "2030-01-01T00:00:00.000Z" });
     expect(users.map((u) => u.subject)).toEqual(expect.arrayContaining(["sub-1", "sub-race"]));
   });
 

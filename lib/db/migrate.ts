@@ -56,7 +56,7 @@ const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
     "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
 )`;
 
-async function readApplied(client: pg.Client): Promise<TAppliedRow[] | null> {
+async function readApplied(client: pg.Client | pg.Pool): Promise<TAppliedRow[] | null> {
   const table = await client.query<{ exists: boolean }>(
     `SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS exists`,
   );
@@ -93,6 +93,11 @@ function compare(files: TMigrationFile[], applied: TAppliedRow[]): TMigrationSta
     pending: files.filter((f) => !appliedNames.has(f.name)).map((f) => f.name),
     problems,
   };
+}
+
+/** The same, over a connection or pool the caller already has (the health check uses the app's pool). */
+export async function getMigrationStatusOn(client: pg.Client | pg.Pool, dir = defaultMigrationsDir()): Promise<TMigrationStatus> {
+  return compare(readMigrationFiles(dir), (await readApplied(client)) ?? []);
 }
 
 export async function getMigrationStatus(databaseUrl: string, dir = defaultMigrationsDir()): Promise<TMigrationStatus> {

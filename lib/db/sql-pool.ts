@@ -34,7 +34,8 @@ function statementName(text: string): string | undefined {
   return name;
 }
 
-function sqlPool(): pg.Pool {
+/** The app's plain pool on DATABASE_URL (created on first use). */
+export function sqlPool(): pg.Pool {
   if (globalForPool.rootwardenSqlPool) return globalForPool.rootwardenSqlPool;
   const connectionString = process.env.DATABASE_URL;
   if (!connectionString) {

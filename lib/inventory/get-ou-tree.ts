@@ -46,7 +46,7 @@ export async function getOuTree(options: {
 }): Promise<TOuTree> {
   assertPermission(options.actor, "accounts.read");
   const db = options.db ?? prisma;
-  const organizationId = options.organizationId ?? (await resolveOrganizationId(db));
+  const organizationId = options.organizationId ?? (await resolveOrganizationId({ actor: options.actor, db }));
   if (!organizationId) return { organizationId: null, rootId: null, nodes: [] };
   const cutoff = freshnessCutoff(
     options.now ?? new Date(),

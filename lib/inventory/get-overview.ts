@@ -1,6 +1,6 @@
 // The overview page's numbers: org features, counts per effective status, the OUs with most
 // non-compliant accounts, a daily compliance trend (rolled up per day from snapshots), and scan timing.
-import { assertPermission, type TActor } from "@/lib/auth/actor";
+import { SYSTEM, assertPermission, type TActor, type TCaller } from "@/lib/auth/actor";
 import { getConfig } from "@/lib/config";
 import { prisma } from "@/lib/db/client";
 import type { PrismaClient } from "@/lib/db/generated/client";
@@ -72,7 +72,7 @@ export async function getOverview(options: {
   const now = options.now ?? new Date();
   const freshnessHours = options.freshnessHours ?? getConfig().COMPLIANCE_FRESHNESS_HOURS;
   const scanIntervalHours = options.scanIntervalHours ?? getConfig().SCAN_INTERVAL_HOURS;
-  const organizationId = await resolveOrganizationId(db);
+  const organizationId = await resolveOrganizationId({ actor: options.actor, db });
   const base = { scanIntervalHours, freshnessHours };
   if (!organizationId) {
     return { ...base, organization: null, counts: emptyCounts(), worstOus: [], trend: [], lastScan: null, lastOrgScan: null, nextScheduledScanAt: null };
@@ -100,7 +100,7 @@ export async function getOverview(options: {
       WHERE a."organizationId" = ${organizationId} AND a."leftOrgAt" IS NULL
       GROUP BY 1`,
     getOuTree({ actor: options.actor, db, now, freshnessHours, organizationId }),
-    getComplianceTrend({ db, organizationId, now, freshnessHours, days: options.trendDays ?? TREND_DAYS }),
+    getComplianceTrend({ actor: options.actor, db, organizationId, now, freshnessHours, days: options.trendDays ?? TREND_DAYS }),
     db.scan.findFirst({ where: { organizationId }, orderBy: { createdAt: "desc" }, select: scanSelect }),
     db.scan.findFirst({ where: { organizationId, scopeType: "ORG" }, orderBy: { createdAt: "desc" }, select: scanSelect }),
     // The scheduler (scan-scheduled.ts) counts any full scan that did not fail or get cancelled.
@@ -142,13 +142,15 @@ export async function getOverview(options: {
  * computed live. Members per day (joined, not yet left) are counted from Account.
  */
 export async function getComplianceTrend(options: {
+  actor: TCaller | null;
   db: PrismaClient;
   organizationId: string;
   now: Date;
   freshnessHours: number;
   days: number;
 }): Promise<TTrendPoint[]> {
-  const { db, organizationId, now, freshnessHours } = options;
+  if (options.actor !== SYSTEM) assertPermission(options.actor, "accounts.read");
+  const { actor, db, organizationId, now, freshnessHours } = options;
   const lastDay = utcDay(now);
   const firstDay = lastDay - (options.days - 1);
   const settled = lastSettledDay(now);
@@ -156,7 +158,7 @@ export async function getComplianceTrend(options: {
   for (let d = Math.max(firstDay, settled + 1); d < lastDay; d++) unsettled.push(d);
 
   const [rolledUp, members, recent, today] = await Promise.all([
-    rollUpComplianceDays({ db, organizationId, now, freshnessHours, days: options.days }),
+    rollUpComplianceDays({ actor, db, organizationId, now, freshnessHours, days: options.days }),
     db.$queryRaw<{ day: number; n: number; na: number }[]>`
       WITH member_groups AS (
         -- Accounts that can never be audited (the management account) have no snapshots but are NOT_APPLICABLE.
@@ -173,8 +175,8 @@ export async function getComplianceTrend(options: {
       CROSS JOIN LATERAL generate_series(GREATEST(coalesce(m.join_day, ${firstDay}::int), ${firstDay}::int),
         LEAST(coalesce(m.left_day - 1, ${lastDay}::int), ${lastDay}::int)) AS g(day)
       GROUP BY 1`,
-    scannedStatusesOnClosedDays({ db, organizationId, now, freshnessHours, days: unsettled }),
-    scannedStatusesToday({ db, organizationId, now, freshnessHours }),
+    scannedStatusesOnClosedDays({ actor, db, organizationId, now, freshnessHours, days: unsettled }),
+    scannedStatusesToday({ actor, db, organizationId, now, freshnessHours }),
   ]);
 
   const byDay = new Map<number, TTrendPoint>();

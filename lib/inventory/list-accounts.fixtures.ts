@@ -4,6 +4,11 @@ import type { TActor } from "@/lib/auth/actor";
 import type { TRole } from "@/lib/auth/roles";
 import type { Prisma, PrismaClient } from "@/lib/db/generated/client";
 
+/**
+ * The clock the lib tests pass to the code under test. Every time in the fixture is relative to the
+ * `now` given to seedOrganization (NOW by default); tests that go through code reading the real clock
+ * (route handlers) seed with `now: new Date()` so they pass on any date.
+ */
 export const NOW = new Date("2026-11-20T12:00:00.000Z");
 export const FRESHNESS_HOURS = 48;
 export const ORG_ID = "o-test000001";
@@ -19,7 +24,6 @@ export function actorWith(roles: TRole[]): TActor {
 }
 export const viewer = actorWith(["viewer"]);
 
-const hoursAgo = (h: number) => new Date(NOW.getTime() - h * 3_600_000);
 
 type TSnapshotSeed = {
   hoursAgo: number;
@@ -132,7 +136,9 @@ const ACCOUNTS: TAccountSeed[] = [
   },
 ];
 
-export async function seedOrganization(db: PrismaClient): Promise<void> {
+export async function seedOrganization(db: PrismaClient, options: { now?: Date } = {}): Promise<void> {
+  const now = options.now ?? NOW;
+  const hoursAgo = (h: number) => new Date(now.getTime() - h * 3_600_000);
   await db.organization.create({
     data: {
       id: ORG_ID,
@@ -155,7 +161,7 @@ export async function seedOrganization(db: PrismaClient): Promise<void> {
   ];
   for (const ou of ous) {
     await db.ou.create({
-      data: { ...ou, organizationId: ORG_ID, arn: `arn:aws:organizations::111111111111:ou/${ORG_ID}/${ou.id}`, syncedAt: NOW },
+      data: { ...ou, organizationId: ORG_ID, arn: `arn:aws:organizations::111111111111:ou/${ORG_ID}/${ou.id}`, syncedAt: now },
     });
   }
   const idPathOf = new Map<string, string>(ous.map((o) => [o.id, o.idPath]));
@@ -173,7 +179,7 @@ export async function seedOrganization(db: PrismaClient): Promise<void> {
         isManagement: a.isManagement ?? false,
         joinedAt: new Date("2020-01-01T00:00:00.000Z"),
         leftOrgAt: a.leftOrg ? hoursAgo(1) : null,
-        syncedAt: NOW,
+        syncedAt: now,
         status: a.status,
         failingRules: a.failingRules ?? [],
         lastScannedAt: a.lastScannedHoursAgo === undefined ? null : hoursAgo(a.lastScannedHoursAgo),

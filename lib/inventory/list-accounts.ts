@@ -2,7 +2,7 @@
 // server-side pagination over Postgres. Also the read side's shared status/staleness SQL helpers.
 import { z } from "zod";
 import { zIntString } from "@/lib/validation";
-import { assertPermission, type TActor } from "@/lib/auth/actor";
+import { SYSTEM, assertPermission, type TActor, type TCaller } from "@/lib/auth/actor";
 import { getConfig } from "@/lib/config";
 import { Prisma, type PrismaClient } from "@/lib/db/generated/client";
 import { queryRows } from "@/lib/db/sql-pool";
@@ -218,7 +218,9 @@ export async function listAccounts(
 // ---------- shared read-side helpers ----------
 
 /** The organization the dashboard shows: the most recently synced one (one per deployment today). */
-export async function resolveOrganizationId(db: PrismaClient): Promise<string | null> {
+export async function resolveOrganizationId(options: { actor: TCaller | null | undefined; db: PrismaClient }): Promise<string | null> {
+  if (options.actor !== SYSTEM) assertPermission(options.actor, "accounts.read");
+  const { db } = options;
   const org = await db.organization.findFirst({
     orderBy: [{ lastSyncedAt: { sort: "desc", nulls: "last" } }, { createdAt: "desc" }],
     select: { id: true },

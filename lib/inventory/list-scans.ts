@@ -51,7 +51,7 @@ export async function listScans(options: {
   assertPermission(options.actor, "accounts.read");
   const db = options.db ?? prisma;
   const { query } = options;
-  const organizationId = await resolveOrganizationId(db);
+  const organizationId = await resolveOrganizationId({ actor: options.actor, db });
   if (!organizationId) return [];
 
   const where: Prisma.Sql[] = [Prisma.sql`sc."organizationId" = ${organizationId}`];

@@ -1,9 +1,10 @@
 // The trend's daily roll-up against a real Postgres: settled days are written once and read back
 // unchanged, another freshness window recomputes them, and a late snapshot redoes its day.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SYSTEM } from "@/lib/auth/actor";
 import { createTestDatabase, type TTestDatabase } from "@/lib/db/test-db";
 import { getComplianceTrend } from "@/lib/inventory/get-overview";
-import { FRESHNESS_HOURS, NOW, ORG_ID, seedOrganization } from "@/lib/inventory/list-accounts.fixtures";
+import { FRESHNESS_HOURS, NOW, ORG_ID, seedOrganization, viewer } from "@/lib/inventory/list-accounts.fixtures";
 import { lastSettledDay, rollUpComplianceDays, utcDay } from "@/lib/inventory/roll-up-compliance-days";
 
 let db: TTestDatabase;
@@ -17,7 +18,7 @@ afterAll(async () => {
 });
 
 const trend = (freshnessHours = FRESHNESS_HOURS) =>
-  getComplianceTrend({ db: db.prisma, organizationId: ORG_ID, now: NOW, freshnessHours, days: 30 });
+  getComplianceTrend({ actor: viewer, db: db.prisma, organizationId: ORG_ID, now: NOW, freshnessHours, days: 30 });
 const rolledUpDays = async (freshnessHours = FRESHNESS_HOURS) =>
   (await db.prisma.complianceDaily.findMany({ where: { organizationId: ORG_ID, freshnessHours }, select: { day: true } })).length / 5;
 
@@ -52,7 +53,7 @@ describe("compliance roll-up", () => {
     // Settled days are not re-read from snapshots...
     expect(await day()).toMatchObject({ COMPLIANT: 0, UNKNOWN: 5 });
     // ...unless the writer says it wrote into one, as a scan batch does.
-    await rollUpComplianceDays({ db: db.prisma, organizationId: ORG_ID, now: NOW, freshnessHours: FRESHNESS_HOURS, days: 30, redoFrom: takenAt });
+    await rollUpComplianceDays({ actor: SYSTEM, db: db.prisma, organizationId: ORG_ID, now: NOW, freshnessHours: FRESHNESS_HOURS, days: 30, redoFrom: takenAt });
     expect(await day()).toMatchObject({ COMPLIANT: 1, UNKNOWN: 4 });
   });
 });

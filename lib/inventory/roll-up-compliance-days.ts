@@ -1,6 +1,7 @@
 // The compliance trend's per-day status counts of scanned accounts. Settled days (ended at least
 // an hour ago) are computed once into ComplianceDaily; the rest is computed live. Re-reading every
 // snapshot of the window on each overview load cost over a second at 10,000 accounts.
+import { SYSTEM, assertPermission, type TCaller } from "@/lib/auth/actor";
 import { Prisma, type PrismaClient } from "@/lib/db/generated/client";
 import { ACCOUNT_STATUSES, toStatus, type TAccountStatus } from "@/lib/inventory/list-accounts";
 
@@ -29,6 +30,8 @@ export function lastSettledDay(now: Date): number {
 export type TDayStatusCount = { day: number; status: TAccountStatus; n: number };
 
 type TRollUpOptions = {
+  /** The reader (the overview) or SYSTEM (the end of a scan batch). */
+  actor: TCaller | null;
   db: PrismaClient;
   organizationId: string;
   now: Date;
@@ -45,6 +48,7 @@ type TRollUpOptions = {
  * the overview normally finds every day ready, and by the overview itself for any gap.
  */
 export async function rollUpComplianceDays(options: TRollUpOptions): Promise<TDayStatusCount[]> {
+  if (options.actor !== SYSTEM) assertPermission(options.actor, "accounts.read");
   const { db, organizationId, now, freshnessHours } = options;
   const firstDay = utcDay(now) - (options.days - 1);
   const settled = lastSettledDay(now);
@@ -68,7 +72,7 @@ export async function rollUpComplianceDays(options: TRollUpOptions): Promise<TDa
     .map((r) => ({ day: r.day, status: toStatus(r.status), n: r.n }));
   if (missing.length === 0) return kept;
 
-  const counted = await scannedStatusesOnClosedDays({ db, organizationId, now, freshnessHours, days: missing });
+  const counted = await scannedStatusesOnClosedDays({ actor: options.actor, db, organizationId, now, freshnessHours, days: missing });
   const byKey = new Map(counted.map((r) => [`${r.day}:${r.status}`, r.n]));
   const computed = missing.flatMap((day) => ACCOUNT_STATUSES.map((status) => ({ day, status, n: byKey.get(`${day}:${status}`) ?? 0 })));
   await db.$executeRaw`
@@ -88,12 +92,14 @@ export async function rollUpComplianceDays(options: TRollUpOptions): Promise<TDa
  * One index probe per account and day.
  */
 export async function scannedStatusesOnClosedDays(options: {
+  actor: TCaller | null;
   db: PrismaClient;
   organizationId: string;
   now: Date;
   freshnessHours: number;
   days: number[];
 }): Promise<TDayStatusCount[]> {
+  if (options.actor !== SYSTEM) assertPermission(options.actor, "accounts.read");
   const { db, organizationId, now } = options;
   if (options.days.length === 0) return [];
   const freshSec = options.freshnessHours * 3600;
@@ -124,11 +130,13 @@ export async function scannedStatusesOnClosedDays(options: {
  * before `now` (only when asked about a past moment) is looked up in its snapshots instead.
  */
 export async function scannedStatusesToday(options: {
+  actor: TCaller | null;
   db: PrismaClient;
   organizationId: string;
   now: Date;
   freshnessHours: number;
 }): Promise<TDayStatusCount[]> {
+  if (options.actor !== SYSTEM) assertPermission(options.actor, "accounts.read");
   const { db, organizationId, now } = options;
   const today = utcDay(now);
   const freshSec = options.freshnessHours * 3600;

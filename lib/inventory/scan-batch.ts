@@ -1,6 +1,7 @@
 // Runs one batch job of a scan: audits each still-PENDING account (bounded by the process-wide
 // limiter) and records results in chunks. Safe to run twice: only PENDING -> DONE/FAILED counts.
 import { randomUUID } from "node:crypto";
+import { SYSTEM } from "@/lib/auth/actor";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { auditRootCredentials, type TRootCredentialAudit } from "@/lib/aws/audit-root-credentials";
 import type { TAwsContext } from "@/lib/aws/context";
@@ -75,7 +76,7 @@ export async function runScanBatch(ctx: TScanBatchContext, job: { scanId: string
 async function rollUpTrend(db: PrismaClient, organizationId: string, earliest: Date | undefined): Promise<void> {
   try {
     const freshnessHours = getConfig().COMPLIANCE_FRESHNESS_HOURS;
-    await rollUpComplianceDays({ db, organizationId, now: new Date(), freshnessHours, days: TREND_DAYS, redoFrom: earliest });
+    await rollUpComplianceDays({ actor: SYSTEM, db, organizationId, now: new Date(), freshnessHours, days: TREND_DAYS, redoFrom: earliest });
   } catch (err) {
     console.warn(`Compliance trend roll-up failed (the overview will compute it): ${err instanceof Error ? err.message : String(err)}`);
   }

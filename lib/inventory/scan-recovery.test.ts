@@ -3,6 +3,7 @@
 // orphaned accounts again (bounded), or records them as FAILED, and the scan finishes.
 import type { ChildProcess } from "node:child_process";
 import type { PgBoss } from "pg-boss";
+import { SYSTEM } from "@/lib/auth/actor";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { QUEUES, createBoss } from "@/lib/jobs/boss";
 import { startWorker, type TWorker } from "@/lib/jobs/start-worker";
@@ -25,7 +26,7 @@ describe("scan recovery", () => {
   let worker: TWorker | undefined;
   beforeAll(async () => {
     f = await startInventoryFixture(await startAwsSim({ accounts: 50, seed: 4, latencyMs: 60 }));
-    await syncOrganization({ db: f.db.prisma, aws: f.aws });
+    await syncOrganization({ actor: SYSTEM, db: f.db.prisma, aws: f.aws });
     client = await createBoss({ databaseUrl: f.db.url, role: "client" });
   });
   afterEach(() => {

@@ -20,7 +20,7 @@ describe("scan with throttling, faults and timeouts", () => {
   beforeAll(async () => {
     // Short per-call timeout and few attempts so some accounts really run out of retries.
     f = await startInventoryFixture(await startAwsSim({ accounts: 80, seed: 11 }), { timeoutMs: 400, maxAttempts: 3 });
-    await syncOrganization({ db: f.db.prisma, aws: f.aws });
+    await syncOrganization({ actor: SYSTEM, db: f.db.prisma, aws: f.aws });
     worker = await startWorker({ databaseUrl: f.db.url, db: f.db.prisma, aws: f.aws, concurrency: 24, batchSize: 9, intervalHours: 0, log: () => {} });
   });
   afterAll(async () => {
@@ -77,7 +77,7 @@ describe("worker killed mid-scan", () => {
   let worker: TWorker | undefined;
   beforeAll(async () => {
     f = await startInventoryFixture(await startAwsSim({ accounts: 60, seed: 3, latencyMs: 60 }));
-    await syncOrganization({ db: f.db.prisma, aws: f.aws });
+    await syncOrganization({ actor: SYSTEM, db: f.db.prisma, aws: f.aws });
   });
   afterEach(() => {
     if (child && child.exitCode === null) child.kill("SIGKILL");
@@ -130,7 +130,7 @@ describe("cancel", () => {
   let worker: TWorker;
   beforeAll(async () => {
     f = await startInventoryFixture(await startAwsSim({ accounts: 60, seed: 5, latencyMs: 80 }));
-    await syncOrganization({ db: f.db.prisma, aws: f.aws });
+    await syncOrganization({ actor: SYSTEM, db: f.db.prisma, aws: f.aws });
     worker = await startWorker({ databaseUrl: f.db.url, db: f.db.prisma, aws: f.aws, concurrency: 3, batchSize: 5, intervalHours: 0, log: () => {} });
   });
   afterAll(async () => {

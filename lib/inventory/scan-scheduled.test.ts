@@ -1,5 +1,6 @@
 // The scheduled full scan: due -> org sync + full scan; not due, already running, or turned off -> nothing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SYSTEM } from "@/lib/auth/actor";
 import { startAwsSim, type AwsSim } from "@/sim/aws/server";
 import { startWorker, type TWorker } from "@/lib/jobs/start-worker";
 import { runScheduledScanIfDue } from "./scan-scheduled";
@@ -18,7 +19,7 @@ describe("runScheduledScanIfDue", () => {
   });
 
   it("syncs the organization first and starts a SCHEDULED full scan when due", async () => {
-    const deps = { db: f.db.prisma, aws: f.aws, boss: worker.boss };
+    const deps = { actor: SYSTEM, db: f.db.prisma, aws: f.aws, boss: worker.boss };
     expect(await runScheduledScanIfDue({ ...deps, intervalHours: 0 })).toMatchObject({ started: false, reason: expect.stringMatching(/off/) });
     expect(await f.db.prisma.organization.count()).toBe(0);
 

@@ -1,6 +1,6 @@
 // The scheduled full scan: when the last full scan is older than SCAN_INTERVAL_HOURS, sync the
 // organization (so new, moved and departed accounts are right) and scan all of it.
-import { SYSTEM } from "@/lib/auth/actor";
+import { SYSTEM, assertPermission, type TCaller } from "@/lib/auth/actor";
 import type { PgBoss } from "pg-boss";
 import type { PrismaClient, Scan } from "@/lib/db/generated/client";
 import type { TAwsContext } from "@/lib/aws/context";
@@ -12,12 +12,18 @@ export type TScheduledScanOutcome =
   | { started: false; reason: string };
 
 export async function runScheduledScanIfDue(options: {
+  /** SYSTEM from the worker's tick; a user would need both org.setup and scans.start. */
+  actor: TCaller | null;
   db: PrismaClient;
   aws: TAwsContext;
   boss: PgBoss;
   intervalHours: number;
   now?: Date;
 }): Promise<TScheduledScanOutcome> {
+  if (options.actor !== SYSTEM) {
+    assertPermission(options.actor, "org.setup");
+    assertPermission(options.actor, "scans.start");
+  }
   const { db, intervalHours } = options;
   if (intervalHours <= 0) return { started: false, reason: "Scheduled scans are off (SCAN_INTERVAL_HOURS=0)." };
   const now = options.now ?? new Date();
@@ -32,9 +38,10 @@ export async function runScheduledScanIfDue(options: {
   if (last && now.getTime() - last.createdAt.getTime() < intervalHours * 3_600_000 - 5 * 60_000) {
     return { started: false, reason: `Last full scan started ${last.createdAt.toISOString()}; not due yet.` };
   }
-  const sync = await syncOrganization({ db, aws: options.aws });
+  const sync = await syncOrganization({ actor: options.actor, db, aws: options.aws, now });
   const scan = await startScan({
-    actor: SYSTEM,
+    actor: options.actor,
+    now,
     scope: { type: "ORG" },
     trigger: "SCHEDULED",
     organizationId: sync.organizationId,

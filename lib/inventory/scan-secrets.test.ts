@@ -61,7 +61,7 @@ describe("root-session credentials never leak", () => {
 
   it("finds none of the issued secrets in the database, the logs or the lib return values", async () => {
     const returned: unknown[] = [];
-    returned.push(await syncOrganization({ db: f.db.prisma, aws: f.aws }));
+    returned.push(await syncOrganization({ actor: SYSTEM, db: f.db.prisma, aws: f.aws }));
 
     // Failures inside root sessions (throttled IAM calls with no retries) exercise the error paths too.
     f.sim.setFaults({ rateLimits: { GetAccountSummary: 10, GetLoginProfile: 10 } });

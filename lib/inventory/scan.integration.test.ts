@@ -17,7 +17,7 @@ describe("org sync", () => {
   afterAll(async () => f?.close());
 
   it("stores the nested OU tree and every account across pages", async () => {
-    const r = await syncOrganization({ db: f.db.prisma, aws: f.aws });
+    const r = await syncOrganization({ actor: SYSTEM, db: f.db.prisma, aws: f.aws });
     const state = f.sim.state;
     expect(r.organizationId).toBe(f.sim.organizationId);
     expect(r.accounts).toBe(state.accounts.size);
@@ -50,7 +50,7 @@ describe("scan", () => {
   let worker: TWorker;
   beforeAll(async () => {
     f = await startInventoryFixture(await startAwsSim({ accounts: 60, seed: 7 }));
-    await syncOrganization({ db: f.db.prisma, aws: f.aws });
+    await syncOrganization({ actor: SYSTEM, db: f.db.prisma, aws: f.aws });
     worker = await startWorker({ databaseUrl: f.db.url, db: f.db.prisma, aws: f.aws, concurrency: 16, batchSize: 7, intervalHours: 0, log: () => {} });
   });
   afterAll(async () => {
@@ -65,7 +65,7 @@ describe("scan", () => {
     const suspended = member[4];
     f.sim.setFaults({ failAccounts: [failing.id] });
     suspended.state = "SUSPENDED";
-    await syncOrganization({ db: f.db.prisma, aws: f.aws });
+    await syncOrganization({ actor: SYSTEM, db: f.db.prisma, aws: f.aws });
 
     const scan = await startScan({ actor: SYSTEM, scope: { type: "ORG" }, trigger: "MANUAL", db: f.db.prisma, boss: worker.boss });
     const finished = await waitForScan(f.db.prisma, scan.id);

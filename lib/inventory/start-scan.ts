@@ -8,6 +8,7 @@ import type { PrismaClient, Scan } from "@/lib/db/generated/client";
 import { getConfig } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 import { QUEUES, SCAN_BATCH_JOB, getJobClient, type TScanBatchJob } from "@/lib/jobs/boss";
+import { checkScanRateLimit, type TScanRateLimit } from "./check-scan-rate-limit";
 import { notScannableReason } from "./compliance";
 
 const ZAccountId = z.string().regex(/^\d{12}$/, { message: "must be a 12-digit AWS account id" });
@@ -33,6 +34,10 @@ export type TStartScanOptions = {
   db?: PrismaClient;
   boss?: PgBoss;
   batchSize?: number;
+  /** The caller's clock: the rate-limit window ends here and the scan is created at this time. */
+  now?: Date;
+  /** Per-user cap on manual scan starts (SYSTEM is not limited); defaults to SCAN_LIMIT_* from the config. */
+  rateLimit?: TScanRateLimit;
 };
 
 /**
@@ -49,6 +54,9 @@ export async function startScan(options: TStartScanOptions): Promise<Scan> {
   const trigger = ZScanTrigger.parse(options.trigger ?? "MANUAL");
   const db = options.db ?? defaultDb;
   const batchSize = options.batchSize ?? getConfig().SCAN_BATCH_SIZE;
+  const now = options.now ?? new Date();
+  const rateLimit = options.rateLimit ?? configuredRateLimit();
+  const requestedById = options.actor === SYSTEM ? null : (options.actor?.userId ?? null);
   const organizationId = options.organizationId ?? (await currentOrganizationId(db));
 
   const created = await db.$transaction(
@@ -75,7 +83,9 @@ export async function startScan(options: TStartScanOptions): Promise<Scan> {
       const rows = accounts.map((a) => ({ id: a.id, reason: notScannableReason(a) }));
       const pending = rows.filter((r) => r.reason === null).map((r) => r.id);
       const skipped = rows.filter((r) => r.reason !== null);
-      const now = new Date();
+      if (requestedById !== null) {
+        await checkScanRateLimit(tx, { userId: requestedById, now, rootSessions: pending.length, limit: rateLimit });
+      }
       const scan = await tx.scan.create({
         data: {
           organizationId,
@@ -83,7 +93,7 @@ export async function startScan(options: TStartScanOptions): Promise<Scan> {
           scopeOuId: ouId,
           scopeLabel: label,
           trigger,
-          requestedById: options.actor === SYSTEM ? null : (options.actor?.userId ?? null),
+          requestedById,
           status: pending.length === 0 ? "SUCCEEDED" : "QUEUED",
           total: rows.length,
           // `done` counts every finished account (scanned, failed or skipped): progress is done/total.
@@ -91,6 +101,7 @@ export async function startScan(options: TStartScanOptions): Promise<Scan> {
           skipped: skipped.length,
           startedAt: pending.length === 0 ? now : null,
           finishedAt: pending.length === 0 ? now : null,
+          createdAt: now,
         },
       });
       await tx.$executeRaw`
@@ -138,8 +149,17 @@ export async function startScan(options: TStartScanOptions): Promise<Scan> {
   return created.scan;
 }
 
+function configuredRateLimit(): TScanRateLimit {
+  const config = getConfig();
+  return {
+    windowMinutes: config.SCAN_LIMIT_WINDOW_MINUTES,
+    maxScans: config.SCAN_LIMIT_SCANS,
+    maxRootSessions: config.SCAN_LIMIT_ROOT_SESSIONS,
+  };
+}
+
 /** The organization scans apply to when none is named: the one that was synced last. */
-export async function currentOrganizationId(db: PrismaClient): Promise<string> {
+async function currentOrganizationId(db: PrismaClient): Promise<string> {
   const org = await db.organization.findFirst({ orderBy: { lastSyncedAt: { sort: "desc", nulls: "last" } }, select: { id: true } });
   if (!org) throw new AppError("CONFLICT", "No AWS Organization has been synced yet. Run an organization sync first.");
   return org.id;

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TTestDatabase } from "@/lib/db/test-db";
 import type { TOrgWalk } from "@/lib/aws/walk-organization";
+import { SYSTEM } from "@/lib/auth/actor";
 import { storeOrganization } from "./sync-organization";
 
 const features = { trustedAccessIam: true, rootCredentialsManagement: true, rootSessions: false, delegatedAdminAccountId: "222222222222", problems: [] };
@@ -37,7 +38,7 @@ describe("storeOrganization", () => {
 
   it("stores the tree, paths, features and not-scannable accounts", async () => {
     const ids = ["111111111111", "300000000001", "300000000002", "300000000009"];
-    const r = await storeOrganization(db.prisma, walk(ids), features, new Date());
+    const r = await storeOrganization({ actor: SYSTEM, db: db.prisma, walk: walk(ids), features, now: new Date() });
     expect(r).toMatchObject({ organizationId: "o-abcdefghij", ous: 3, accounts: 4, leftOrg: 0 });
 
     const org = await db.prisma.organization.findUniqueOrThrow({ where: { id: "o-abcdefghij" } });
@@ -59,14 +60,14 @@ describe("storeOrganization", () => {
 
   it("marks accounts that left and OUs that vanished, keeps their rows, and clears the mark on return", async () => {
     const later = new Date(Date.now() + 1000);
-    const r = await storeOrganization(db.prisma, walk(["111111111111", "300000000001"], false), features, later);
+    const r = await storeOrganization({ actor: SYSTEM, db: db.prisma, walk: walk(["111111111111", "300000000001"], false), features, now: later });
     expect(r.leftOrg).toBe(2);
     const left = await db.prisma.account.findUniqueOrThrow({ where: { id: "300000000002" } });
     expect(left.leftOrgAt?.getTime()).toBe(later.getTime());
     const prod = await db.prisma.ou.findUniqueOrThrow({ where: { id: "ou-ab12-bbbbbbbb" } });
     expect(prod.removedAt).not.toBeNull();
 
-    await storeOrganization(db.prisma, walk(["111111111111", "300000000001", "300000000002"]), features, new Date(Date.now() + 2000));
+    await storeOrganization({ actor: SYSTEM, db: db.prisma, walk: walk(["111111111111", "300000000001", "300000000002"]), features, now: new Date(Date.now() + 2000) });
     const back = await db.prisma.account.findUniqueOrThrow({ where: { id: "300000000002" } });
     expect(back.leftOrgAt).toBeNull();
     expect((await db.prisma.ou.findUniqueOrThrow({ where: { id: "ou-ab12-bbbbbbbb" } })).removedAt).toBeNull();

@@ -1,5 +1,6 @@
 // Org sync: walks AWS Organizations and stores the organization (with its root-access features),
 // every OU (parent, full path) and every account. Accounts that left are marked, never deleted.
+import { SYSTEM, assertPermission, type TCaller } from "@/lib/auth/actor";
 import { prisma as defaultDb } from "@/lib/db/client";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { getAwsContext, type TAwsContext } from "@/lib/aws/context";
@@ -9,23 +10,36 @@ import { notScannableReason } from "./compliance";
 
 export type TSyncResult = { organizationId: string; ous: number; accounts: number; leftOrg: number; problems: string[] };
 
-export async function syncOrganization(options: { db?: PrismaClient; aws?: TAwsContext } = {}): Promise<TSyncResult> {
+export type TSyncOrganizationOptions = {
+  /** A user with org.setup (the org set-up screen), or SYSTEM (the schedule, the demo); a missing one is refused. */
+  actor: TCaller | null;
+  db?: PrismaClient;
+  aws?: TAwsContext;
+  now?: Date;
+};
+
+export async function syncOrganization(options: TSyncOrganizationOptions): Promise<TSyncResult> {
+  // Before any AWS call: the check must not cost an Organizations walk.
+  if (options.actor !== SYSTEM) assertPermission(options.actor, "org.setup");
   const db = options.db ?? defaultDb;
   const aws = options.aws ?? getAwsContext();
   const walk = await walkOrganization(aws);
   const features = await readOrgFeatures(aws);
-  return storeOrganization(db, walk, features, new Date());
+  return storeOrganization({ actor: options.actor, db, walk, features, now: options.now ?? new Date() });
 }
 
 const CHUNK = 2000;
 
 /** Writes one walk in bulk (a few statements per 2,000 rows, not one per row). */
-export async function storeOrganization(
-  db: PrismaClient,
-  walk: TOrgWalk,
-  features: TOrgFeatures,
-  now: Date,
-): Promise<TSyncResult> {
+export async function storeOrganization(options: {
+  actor: TCaller | null;
+  db: PrismaClient;
+  walk: TOrgWalk;
+  features: TOrgFeatures;
+  now: Date;
+}): Promise<TSyncResult> {
+  if (options.actor !== SYSTEM) assertPermission(options.actor, "org.setup");
+  const { db, walk, features, now } = options;
   const org = walk.organization;
   const orgFields = {
     arn: org.arn,

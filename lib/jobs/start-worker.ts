@@ -3,6 +3,7 @@
 import type { JobWithMetadata, PgBoss } from "pg-boss";
 import { prisma as defaultDb } from "@/lib/db/client";
 import type { PrismaClient } from "@/lib/db/generated/client";
+import { SYSTEM } from "@/lib/auth/actor";
 import { getConfig } from "@/lib/config";
 import { getAwsContext, type TAwsContext } from "@/lib/aws/context";
 import { redactSecrets } from "@/lib/aws/errors";
@@ -71,7 +72,7 @@ export async function startWorker(options: TWorkerOptions = {}): Promise<TWorker
 
   await boss.work(QUEUES.scheduledScan, { pollingIntervalSeconds: 5 }, async () => {
     try {
-      const outcome = await runScheduledScanIfDue({ db, aws: getAws(), boss, intervalHours });
+      const outcome = await runScheduledScanIfDue({ actor: SYSTEM, db, aws: getAws(), boss, intervalHours });
       log(outcome.started ? `scheduled full scan ${outcome.scan.id} started` : `scheduled scan: ${outcome.reason}`);
     } catch (err) {
       log(`scheduled scan failed: ${err instanceof Error ? err.message : String(err)}`);

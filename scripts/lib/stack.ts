@@ -211,7 +211,7 @@ async function seedInventory(log: (line: string) => void): Promise<void> {
   const { syncOrganization } = await import("@/lib/inventory/sync-organization");
   const { startScan } = await import("@/lib/inventory/start-scan");
   const { SYSTEM } = await import("@/lib/auth/actor");
-  const synced = await syncOrganization({});
+  const synced = await syncOrganization({ actor: SYSTEM });
   log(`inventory: synced organization ${synced.organizationId}`);
   const scan = await startScan({ actor: SYSTEM, scope: { type: "ORG" }, trigger: "SCHEDULED" });
   log(`inventory: full scan ${scan.id} queued; the app's worker is running it`);

@@ -246,6 +246,8 @@ function readBody(req: IncomingMessage): Promise<Buffer | null> {
 
 function send(res: ServerResponse, response: SimResponse): void {
   const body = typeof response.body === "string" ? Buffer.from(response.body, "utf8") : response.body;
-  res.writeHead(response.status, { ...response.headers, "content-length": String(body.length) });
+  // The Date header from this process's clock (Node's own comes from a clock tests cannot move); the
+  // SDK corrects its clock skew from it, and the signature check (runtime.ts) compares with the same clock.
+  res.writeHead(response.status, { date: new Date().toUTCString(), ...response.headers, "content-length": String(body.length) });
   res.end(body);
 }

@@ -102,7 +102,7 @@ export function AccountTable({
           <tbody>
             {data.items.length === 0 ? (
               <tr>
-                <td colSpan={selection ? 7 : 6} className="px-3 py-6 text-center text-slate-500">
+                <td colSpan={selection ? 7 : 6} className="px-3 py-6 text-center text-slate-600">
                   No accounts match these filters.
                 </td>
               </tr>
@@ -129,7 +129,7 @@ export function AccountTable({
                   <Link href={`/accounts/${a.id}`} className="whitespace-nowrap font-medium text-blue-700 hover:underline">
                     {a.name}
                   </Link>
-                  <div className="font-mono text-[11px] text-slate-500">
+                  <div className="font-mono text-[11px] text-slate-600">
                     {a.id}
                     {a.isManagement ? " · management" : ""}
                     {a.state !== "ACTIVE" ? ` · ${a.state.toLowerCase()}` : ""}
@@ -181,7 +181,7 @@ export function AccountTable({
             «
           </PageButton>
           <PageButton label="Previous page" disabled={data.page <= 1} onClick={() => onPage(data.page - 1)}>
-            ‹ Prev
+            ‹ Previous
           </PageButton>
           <span className="px-2 tabular-nums">
             Page {data.page} of {Math.max(1, data.pageCount)}
@@ -213,7 +213,7 @@ function PageButton({ label, disabled, onClick, children }: { label: string; dis
 }
 
 function RuleChips({ rules }: { rules: string[] }) {
-  if (rules.length === 0) return <span className="text-slate-400">—</span>;
+  if (rules.length === 0) return <span className="text-slate-600">—</span>;
   const shown = rules.slice(0, 2);
   return (
     <span className="flex flex-wrap gap-1">
@@ -223,7 +223,7 @@ function RuleChips({ rules }: { rules: string[] }) {
         </span>
       ))}
       {rules.length > shown.length ? (
-        <span className="text-[11px] text-slate-500" title={rules.slice(2).join(", ")}>
+        <span className="text-[11px] text-slate-600" title={rules.slice(2).join(", ")}>
           +{rules.length - shown.length}
         </span>
       ) : null}
@@ -232,9 +232,9 @@ function RuleChips({ rules }: { rules: string[] }) {
 }
 
 function Credentials({ row }: { row: TResult["items"][number] }) {
-  if (row.passwordPresent === null) return <span className="text-slate-400">not read yet</span>;
+  if (row.passwordPresent === null) return <span className="text-slate-600">not read yet</span>;
   const item = (label: string, present: boolean, text: string) => (
-    <span className={present ? "font-medium text-red-800" : "text-slate-500"}>
+    <span className={present ? "font-medium text-red-800" : "text-slate-600"}>
       {label} {text}
     </span>
   );
@@ -243,7 +243,7 @@ function Credentials({ row }: { row: TResult["items"][number] }) {
       {item("Password", row.passwordPresent, row.passwordPresent ? "yes" : "no")}
       {item("Keys", (row.accessKeyCount ?? 0) > 0, String(row.accessKeyCount ?? 0))}
       {item("Certs", (row.certificateCount ?? 0) > 0, String(row.certificateCount ?? 0))}
-      <span className="text-slate-500">MFA {row.mfaCount ?? 0}</span>
+      <span className="text-slate-600">MFA {row.mfaCount ?? 0}</span>
     </span>
   );
 }

@@ -3,12 +3,13 @@
 import type { Metadata } from "next";
 import { listUsers } from "@/lib/auth/list-users";
 import { requirePagePermission } from "@/lib/auth/page";
-import { PERMISSIONS, PERMISSION_NAMES } from "@/lib/auth/permissions";
+import { PERMISSIONS, PERMISSION_NAMES, hasPermission } from "@/lib/auth/permissions";
 import { formatRoleGroups, parseRoleGroups } from "@/lib/auth/role-mapping";
 import { ROLES, type TRole } from "@/lib/auth/roles";
 import { getConfig } from "@/lib/config";
 import { Card } from "@/components/card";
 import { RoleGroupsTable } from "@/components/role-groups-table";
+import { EndSessionsButton } from "./end-sessions-button";
 
 export const metadata: Metadata = { title: "Settings" };
 export const dynamic = "force-dynamic";
@@ -18,12 +19,13 @@ export default async function SettingsPage() {
   const config = getConfig();
   const mapping = parseRoleGroups(config.ROLE_GROUPS);
   const users = await listUsers({ actor });
+  const canRevoke = hasPermission(actor.roles, "sessions.revoke");
 
   return (
     <div className="space-y-8">
       <h1 className="text-xl font-semibold tracking-tight">Settings</h1>
 
-      <Card title={`Users (${users.length})`} note="Roles as of each user's last sign-in. IdP group changes apply at the next sign-in.">
+      <Card title={`Users (${users.length})`} note="Roles as of each user's last sign-in. IdP group changes apply at the next sign-in, which also ends the user's older sessions.">
         <table className="w-full text-left" data-testid="users-table">
           <thead className="text-xs uppercase text-slate-500">
             <tr>
@@ -31,6 +33,7 @@ export default async function SettingsPage() {
               <th className="px-3 py-2 font-medium">Roles</th>
               <th className="px-3 py-2 font-medium">IdP groups</th>
               <th className="px-3 py-2 font-medium">Last sign-in</th>
+              <th className="px-3 py-2 font-medium">Open sessions</th>
             </tr>
           </thead>
           <tbody>
@@ -43,6 +46,12 @@ export default async function SettingsPage() {
                 <td className="px-3 py-2">{u.roles.length > 0 ? <RoleList roles={u.roles} /> : <em className="text-slate-500">no role</em>}</td>
                 <td className="px-3 py-2 text-xs text-slate-600">{u.groups.length > 0 ? u.groups.join(", ") : "—"}</td>
                 <td className="px-3 py-2 whitespace-nowrap text-slate-600">{formatTime(u.lastLoginAt)}</td>
+                <td className="px-3 py-2">
+                  <div className="flex items-start gap-3">
+                    <span className="tabular-nums text-slate-700">{u.openSessions}</span>
+                    {canRevoke ? <EndSessionsButton userId={u.id} label={u.name ?? u.email ?? u.subject} openSessions={u.openSessions} /> : null}
+                  </div>
+                </td>
               </tr>
             ))}
           </tbody>

@@ -2,7 +2,7 @@
 // params and route params -> 400 with a clear message), authentication, and the happy paths.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TRole } from "@/lib/auth/roles";
-import { encodeSessionCookie } from "@/lib/auth/session";
+import { testSession } from "@/lib/auth/test-helpers";
 import { getConfig } from "@/lib/config";
 import { createTestDatabase, type TTestDatabase } from "@/lib/db/test-db";
 import { OU, seedOrganization } from "@/lib/inventory/list-accounts.fixtures";
@@ -17,7 +17,8 @@ beforeAll(async () => {
   db = await createTestDatabase();
   // The routes use the app's prisma singleton, which reads DATABASE_URL on first use.
   process.env.DATABASE_URL = db.url;
-  await seedOrganization(db.prisma);
+  // The handlers read the real clock, so the fixture is built relative to it.
+  await seedOrganization(db.prisma, { now: new Date() });
 });
 afterAll(async () => {
   await db?.drop();
@@ -26,10 +27,7 @@ afterAll(async () => {
 async function get(path: string, roles: TRole[] | null = ["viewer"]): Promise<Request> {
   const headers = new Headers();
   if (roles) {
-    const cookie = await encodeSessionCookie(
-      { sub: "tester", uid: "00000000-0000-4000-8000-000000000001", email: null, name: null, roles, signedInAt: Math.floor(Date.now() / 1000) },
-      getConfig(),
-    );
+    const cookie = await testSession(roles, getConfig(), { db: db.prisma, sub: "tester" });
     headers.set("cookie", cookie.header);
   }
   return new Request(`http://127.0.0.1:3000${path}`, { headers });

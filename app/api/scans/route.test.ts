@@ -1,23 +1,30 @@
 // The scan API's route handlers in-process against a real Postgres: listing and progress input
-// validation, and starting a scan (permission, same-origin, body validation, idempotent start).
+// validation, and starting a scan (permission, same-origin, body validation, server-side confirmation
+// of org and OU scans, the per-user rate limit with Retry-After, idempotent start).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TRole } from "@/lib/auth/roles";
-import { encodeSessionCookie } from "@/lib/auth/session";
+import { testSession } from "@/lib/auth/test-helpers";
 import { getConfig } from "@/lib/config";
 import { createTestDatabase, type TTestDatabase } from "@/lib/db/test-db";
-import { ORG_ID, seedOrganization } from "@/lib/inventory/list-accounts.fixtures";
+import { ORG_ID, OU, seedOrganization } from "@/lib/inventory/list-accounts.fixtures";
 import { POST as cancelScan } from "./[scanId]/cancel/route";
 import { GET as getScan } from "./[scanId]/route";
 import { GET as listScans, POST as startScan } from "./route";
 
 let db: TTestDatabase;
 
+const OPERATOR_UID = "00000000-0000-4000-8000-000000000001";
+
 beforeAll(async () => {
   db = await createTestDatabase();
   process.env.DATABASE_URL = db.url;
-  await seedOrganization(db.prisma);
+  // Read by the first getConfig() of this file (the first request below).
+  process.env.SCAN_LIMIT_SCANS = "3";
+  // The handlers read the real clock, so the fixture is built relative to it.
+  await seedOrganization(db.prisma, { now: new Date() });
 });
 afterAll(async () => {
+  delete process.env.SCAN_LIMIT_SCANS;
   await db?.drop();
 });
 
@@ -25,26 +32,17 @@ const BASE = "http://127.0.0.1:3000";
 
 async function request(
   path: string,
-  options: { roles?: TRole[]; method?: string; body?: string; origin?: string | null; contentType?: string } = {},
+  options: { roles?: TRole[]; method?: string; body?: string; origin?: string | null; contentType?: string; uid?: string } = {},
 ): Promise<Request> {
-  const cookie = await encodeSessionCookie(
-    {
-      sub: "tester",
-      uid: "00000000-0000-4000-8000-000000000001",
-      email: null,
-      name: null,
-      roles: options.roles ?? ["viewer"],
-      signedInAt: Math.floor(Date.now() / 1000),
-    },
-    getConfig(),
-  );
+  const uid = options.uid ?? OPERATOR_UID;
+  const cookie = await testSession(options.roles ?? ["viewer"], getConfig(), { db: db.prisma, sub: `tester-${uid}`, uid });
   const headers = new Headers({ cookie: cookie.header });
   if (options.origin !== null) headers.set("origin", options.origin ?? BASE);
   if (options.body !== undefined) headers.set("content-type", options.contentType ?? "application/json");
   return new Request(`${BASE}${path}`, { method: options.method ?? "GET", headers, body: options.body });
 }
 
-const post = (body: string, roles: TRole[] = ["operator"], extra: { origin?: string | null; contentType?: string } = {}) =>
+const post = (body: string, roles: TRole[] = ["operator"], extra: { origin?: string | null; contentType?: string; uid?: string } = {}) =>
   request("/api/scans", { method: "POST", body, roles, ...extra });
 
 describe("GET /api/scans", () => {
@@ -102,6 +100,37 @@ describe("POST /api/scans", () => {
     expect((await progress.json()).scan).toMatchObject({ id: scan.id, etaSeconds: 0, cancelled: 0 });
     const listed = await (await listScans(await request("/api/scans?scope=account&accountId=111111111111"))).json();
     expect(listed.scans.map((s: { id: string }) => s.id)).toEqual([scan.id]);
+  });
+
+  it.each([
+    [{ scope: { type: "ORG" } }, "the whole organization"],
+    [{ scope: { type: "ORG" }, confirm: false }, "the whole organization"],
+    [{ scope: { type: "OU", ouId: OU.prod } }, `OU ${OU.prod}`],
+  ])("refuses an org or OU scan without confirm: true (%j)", async (body, what) => {
+    const res = await startScan(await post(JSON.stringify(body)));
+    expect(res.status).toBe(400);
+    const { error } = await res.json();
+    expect(error.message).toContain(`A scan of ${what} opens a root session in every account in it`);
+    expect(error.message).toContain('Add "confirm": true to the body');
+    expect(await db.prisma.scan.count({ where: { scopeType: { in: ["ORG", "OU"] } } })).toBe(0);
+  });
+
+  it("answers 429 with Retry-After once a user has started SCAN_LIMIT_SCANS scans in the window", async () => {
+    const uid = "00000000-0000-4000-8000-0000000000aa";
+    // The management account alone: skipped at once, so each start is a new, finished scan and no job is queued.
+    const body = JSON.stringify({ scope: { type: "ACCOUNTS", accountIds: ["111111111111"] } });
+    for (let i = 0; i < 3; i++) expect((await startScan(await post(body, ["operator"], { uid }))).status).toBe(202);
+    const res = await startScan(await post(body, ["operator"], { uid }));
+    expect(res.status).toBe(429);
+    const retryAfter = Number(res.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(3500);
+    expect(retryAfter).toBeLessThanOrEqual(3600);
+    const { error } = await res.json();
+    expect(error.code).toBe("TOO_MANY_REQUESTS");
+    expect(error.message).toMatch(/You started 3 scans in the last hour; one user may start 3 .*Try again after \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+    expect(error.details).toMatchObject({ limit: "scans", retryAfterSeconds: retryAfter });
+    // Another user is not affected.
+    expect((await startScan(await post(body, ["operator"], { uid: "00000000-0000-4000-8000-0000000000bb" }))).status).toBe(202);
   });
 });
 
