@@ -1,6 +1,6 @@
 // The per-user scan cap against a real Postgres: scans and root sessions per window, when to retry,
 // concurrent starts, and who is not limited. The clock is passed in, so it runs on any date.
-import type PgBoss from "pg-boss";
+import type { PgBoss } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SYSTEM, type TActor } from "@/lib/auth/actor";
 import { createTestDatabase, type TTestDatabase } from "@/lib/db/test-db";

@@ -2,7 +2,7 @@
 // (a worker died during a batch's last attempt, or the process died between creating the scan and
 // queueing its jobs) are queued again, at most maxRounds times, then recorded as FAILED with the reason.
 // Run by the workers' periodic recovery job; safe to run repeatedly and from several workers at once.
-import type PgBoss from "pg-boss";
+import type { JobInsert, PgBoss } from "pg-boss";
 import { Prisma, type PrismaClient } from "@/lib/db/generated/client";
 import { BOSS_SCHEMA, QUEUES, SCAN_BATCH_JOB, type TScanBatchJob } from "@/lib/jobs/boss";
 import { failRemainingAccounts, finishScanIfDone } from "./scan-batch";
@@ -55,15 +55,11 @@ export async function recoverStalledScans(options: TRecoverOptions): Promise<TRe
       const scanIds = scans.map((s) => s.id);
 
       const job = Prisma.raw(`"${BOSS_SCHEMA}"."job"`);
-      const archive = Prisma.raw(`"${BOSS_SCHEMA}"."archive"`);
       // Per PENDING account: is any job covering it still live, and which recovery round covered it last.
       const orphans = await tx.$queryRaw<{ scanId: string; accountId: string; round: number | null }[]>`
         WITH jobs AS (
           SELECT j.data, j.state::text AS state FROM ${job} j
           WHERE j.name = ${QUEUES.scanBatch} AND j.data->>'scanId' = ANY(${scanIds}::text[])
-          UNION ALL
-          SELECT a.data, a.state::text AS state FROM ${archive} a
-          WHERE a.name = ${QUEUES.scanBatch} AND a.data->>'scanId' = ANY(${scanIds}::text[])
         ),
         covered AS (
           SELECT jobs.data->>'scanId' AS scan_id, acc.account_id,
@@ -87,7 +83,7 @@ export async function recoverStalledScans(options: TRecoverOptions): Promise<TRe
         group.accountIds.push(o.accountId);
         groups.set(key, group);
       }
-      const jobs: PgBoss.JobInsert<TScanBatchJob>[] = [];
+      const jobs: JobInsert<TScanBatchJob>[] = [];
       for (const g of groups.values()) {
         if (g.round > maxRounds) {
           await failRemainingAccounts(db, g.scanId, g.accountIds, {
@@ -101,7 +97,6 @@ export async function recoverStalledScans(options: TRecoverOptions): Promise<TRe
         }
         for (let i = 0; i < g.accountIds.length; i += batchSize) {
           jobs.push({
-            name: QUEUES.scanBatch,
             data: { scanId: g.scanId, accountIds: g.accountIds.slice(i, i + batchSize), round: g.round },
             ...SCAN_BATCH_JOB,
           });
@@ -109,7 +104,7 @@ export async function recoverStalledScans(options: TRecoverOptions): Promise<TRe
         outcome.requeued += g.accountIds.length;
       }
       // Committed by pg-boss's own connection while the lock is held, so the next run sees these jobs.
-      if (jobs.length > 0) await boss.insert(jobs);
+      if (jobs.length > 0) await boss.insert(QUEUES.scanBatch, jobs);
 
       // Also closes scans whose last results were committed by a worker that died before closing them.
       for (const id of scanIds) if (await finishScanIfDone(db, id)) outcome.finished++;

@@ -2,7 +2,7 @@
 // batches on their LAST attempt, and a scan whose jobs were never queued. Recovery queues the
 // orphaned accounts again (bounded), or records them as FAILED, and the scan finishes.
 import type { ChildProcess } from "node:child_process";
-import type PgBoss from "pg-boss";
+import type { PgBoss } from "pg-boss";
 import { SYSTEM } from "@/lib/auth/actor";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { QUEUES, createBoss } from "@/lib/jobs/boss";
@@ -33,7 +33,7 @@ describe("scan recovery", () => {
     if (child && child.exitCode === null) child.kill("SIGKILL");
   });
   afterAll(async () => {
-    await client?.stop({ graceful: false, wait: true, close: true });
+    await client?.stop({ graceful: false, close: true });
     await worker?.stop();
     await f?.close();
   });
@@ -68,7 +68,7 @@ describe("scan recovery", () => {
     worker = await startWorker({
       databaseUrl: f.db.url, db: f.db.prisma, aws: f.aws, concurrency: 16, batchSize: 5, intervalHours: 0, recoveryCron: NEVER, log: () => {},
     });
-    await worker.boss.maintain();
+    await worker.boss.supervise();
 
     // The gap: pg-boss failed the expired last attempts for good and the other batches ran, yet the
     // killed batches' accounts are still PENDING and the scan RUNNING, with no job left to change that.

@@ -108,7 +108,7 @@ describe("worker killed mid-scan", () => {
     // The dead worker's jobs stay active until they expire; age them instead of waiting 15 minutes.
     await f.db.prisma.$executeRawUnsafe(`UPDATE pgboss.job SET started_on = now() - interval '1 day' WHERE state = 'active'`);
     worker = await startWorker({ databaseUrl: f.db.url, db: f.db.prisma, aws: f.aws, concurrency: 16, batchSize: 5, intervalHours: 0, log: () => {} });
-    await worker.boss.maintain();
+    await worker.boss.supervise();
 
     const finished = await waitForScan(f.db.prisma, scan.id, 90_000);
     expect(finished.status).toBe("SUCCEEDED");

@@ -1,7 +1,7 @@
 // The scheduled full scan: when the last full scan is older than SCAN_INTERVAL_HOURS, sync the
 // organization (so new, moved and departed accounts are right) and scan all of it.
 import { SYSTEM, assertPermission, type TCaller } from "@/lib/auth/actor";
-import type PgBoss from "pg-boss";
+import type { PgBoss } from "pg-boss";
 import type { PrismaClient, Scan } from "@/lib/db/generated/client";
 import type { TAwsContext } from "@/lib/aws/context";
 import { startScan } from "./start-scan";

@@ -1,6 +1,6 @@
 // Starts a root-credential scan of the whole org, an OU subtree, a selection or one account: one Scan
 // row, one ScanAccount row per account (not scannable ones SKIPPED with a reason), batch jobs queued.
-import type PgBoss from "pg-boss";
+import type { JobInsert, PgBoss } from "pg-boss";
 import { z } from "zod";
 import { appendAuditEvent } from "@/lib/audit/append";
 import { SYSTEM, assertPermission, type TCaller } from "@/lib/auth/actor";
@@ -134,15 +134,14 @@ export async function startScan(options: TStartScanOptions): Promise<Scan> {
   if (!created.isNew || created.pending.length === 0) return created.scan;
   try {
     const boss = options.boss ?? (await getJobClient());
-    const jobs: PgBoss.JobInsert<TScanBatchJob>[] = [];
+    const jobs: JobInsert<TScanBatchJob>[] = [];
     for (let i = 0; i < created.pending.length; i += batchSize) {
       jobs.push({
-        name: QUEUES.scanBatch,
         data: { scanId: created.scan.id, accountIds: created.pending.slice(i, i + batchSize) },
         ...SCAN_BATCH_JOB,
       });
     }
-    await boss.insert(jobs);
+    await boss.insert(QUEUES.scanBatch, jobs);
   } catch (err) {
     // Without its jobs the scan would wait forever: close it with the reason instead.
     // Viewers see Scan.error; a driver message can name hosts and users, so keep only its code.

@@ -1,6 +1,7 @@
 // pg-boss (the job queue, in Postgres) set-up: queue names and options, and the per-process client
 // used to enqueue jobs from processes that do not run workers (web requests, scripts).
-import PgBoss from "pg-boss";
+import pg from "pg";
+import { PgBoss } from "pg-boss";
 
 export const QUEUES = {
   /** One job = one batch of accounts of one scan. */
@@ -11,12 +12,13 @@ export const QUEUES = {
   scanRecovery: "inventory-scan-recovery",
 } as const;
 
-/** pg-boss's schema: recovery reads its job and archive tables to see which batches are still live. */
+/** pg-boss's schema: recovery reads its job table to see which batches are still live. */
 export const BOSS_SCHEMA = "pgboss";
 
 /**
  * A batch whose worker died is retried once its expiry passes; accounts already finished are not
- * audited again (their ScanAccount row is no longer PENDING).
+ * audited again (their ScanAccount row is no longer PENDING). Finished and failed jobs stay in the
+ * job table for pg-boss's default 7 days, which is what recovery reads to count its rounds.
  */
 export const SCAN_BATCH_JOB = { retryLimit: 5, retryDelay: 5, retryBackoff: true, expireInSeconds: 15 * 60 } as const;
 
@@ -25,12 +27,13 @@ export type TScanBatchJob = { scanId: string; accountIds: string[]; round?: numb
 
 export type TBossOptions = {
   databaseUrl: string;
-  /** Workers run maintenance (expiry -> retry) and cron; a send-only client does neither. */
+  /** Workers supervise (expiry -> retry, clean-up) and run cron; a send-only client does neither. */
   role: "worker" | "client";
   poolSize?: number;
 };
 
 export async function createBoss(options: TBossOptions): Promise<PgBoss> {
+  await dropUnmigratableSchema(options.databaseUrl);
   const boss = new PgBoss({
     connectionString: options.databaseUrl,
     schema: BOSS_SCHEMA,
@@ -39,20 +42,61 @@ export async function createBoss(options: TBossOptions): Promise<PgBoss> {
     supervise: options.role === "worker",
     schedule: options.role === "worker",
     migrate: true,
-    maintenanceIntervalSeconds: 60,
+    // Expired batches (a dead worker's) are found by the supervisor's monitor pass; once a minute.
+    superviseIntervalSeconds: 60,
+    monitorIntervalSeconds: 60,
   });
   // pg-boss reports background failures as events; an unhandled 'error' event would crash the process.
   boss.on("error", (err: Error) => console.error(`[jobs] ${err.message}`));
+  // Slow queries, a handler that outlived its expiry, clock skew...: worth a line in the log.
+  boss.on("warning", (warning) => console.warn(`[jobs] ${warning.message}`));
   await boss.start();
   await ensureQueues(boss);
   return boss;
 }
 
+/**
+ * pg-boss 12 migrates schemas from pg-boss 11 (schema version 25) on and refuses pg-boss 10's (24).
+ * The schema holds only the job queue, so an older one is dropped and pg-boss installs its own:
+ * queued batches are lost, and the workers' recovery job queues their PENDING accounts again
+ * (recover-scans.ts); the workers create their schedules again at start.
+ */
+export const OLDEST_MIGRATABLE_BOSS_SCHEMA = 25;
+
+export async function dropUnmigratableSchema(databaseUrl: string, log: (line: string) => void = console.log): Promise<boolean> {
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: "rootwarden-jobs-upgrade" });
+  await client.connect();
+  try {
+    await client.query("BEGIN");
+    // Several processes may start at once: one of them drops, the others then see no old schema.
+    await client.query("SELECT pg_advisory_xact_lock(hashtext('rootwarden.pgboss-upgrade'))");
+    const { rows } = await client.query<{ exists: boolean }>("SELECT to_regclass($1) IS NOT NULL AS exists", [`"${BOSS_SCHEMA}"."version"`]);
+    if (!rows[0]?.exists) {
+      await client.query("COMMIT");
+      return false;
+    }
+    const version = (await client.query<{ version: number }>(`SELECT version::int AS version FROM "${BOSS_SCHEMA}"."version"`)).rows[0]?.version;
+    if (version === undefined || version >= OLDEST_MIGRATABLE_BOSS_SCHEMA) {
+      await client.query("COMMIT");
+      return false;
+    }
+    await client.query(`DROP SCHEMA "${BOSS_SCHEMA}" CASCADE`);
+    await client.query("COMMIT");
+    log(`[jobs] dropped the job queue schema "${BOSS_SCHEMA}" of an older pg-boss (schema version ${version}); pg-boss installs a new one and recovery queues unfinished scans again`);
+    return true;
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw err;
+  } finally {
+    await client.end();
+  }
+}
+
 export async function ensureQueues(boss: PgBoss): Promise<void> {
-  await boss.createQueue(QUEUES.scanBatch, { name: QUEUES.scanBatch, ...SCAN_BATCH_JOB });
+  await boss.createQueue(QUEUES.scanBatch, { ...SCAN_BATCH_JOB });
   // A tick that cannot run now is worthless later: no retries, short expiry.
-  await boss.createQueue(QUEUES.scheduledScan, { name: QUEUES.scheduledScan, retryLimit: 0, expireInSeconds: 30 * 60 });
-  await boss.createQueue(QUEUES.scanRecovery, { name: QUEUES.scanRecovery, retryLimit: 0, expireInSeconds: 10 * 60 });
+  await boss.createQueue(QUEUES.scheduledScan, { retryLimit: 0, expireInSeconds: 30 * 60 });
+  await boss.createQueue(QUEUES.scanRecovery, { retryLimit: 0, expireInSeconds: 10 * 60 });
 }
 
 const globalForJobs = globalThis as unknown as { rootwardenJobClient?: Promise<PgBoss> };
@@ -72,5 +116,5 @@ export function getJobClient(): Promise<PgBoss> {
 export async function stopJobClient(): Promise<void> {
   const client = globalForJobs.rootwardenJobClient;
   globalForJobs.rootwardenJobClient = undefined;
-  if (client) await (await client).stop({ graceful: false, wait: true, close: true });
+  if (client) await (await client).stop({ graceful: false, close: true });
 }

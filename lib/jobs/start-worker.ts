@@ -1,6 +1,6 @@
 // A job worker: runs scan batches (bounded by SCAN_CONCURRENCY audits in flight per process) and the
 // scheduled-scan tick. Any number of workers, in any processes, share the same queue in Postgres.
-import type PgBoss from "pg-boss";
+import type { JobWithMetadata, PgBoss } from "pg-boss";
 import { prisma as defaultDb } from "@/lib/db/client";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { SYSTEM } from "@/lib/auth/actor";
@@ -51,7 +51,7 @@ export async function startWorker(options: TWorkerOptions = {}): Promise<TWorker
   const limit = createLimiter(concurrency);
   const isCancelled = cancelledCache(db);
 
-  const onBatch = async ([job]: PgBoss.JobWithMetadata<TScanBatchJob>[]) => {
+  const onBatch = async ([job]: JobWithMetadata<TScanBatchJob>[]) => {
     try {
       await runScanBatch({ db, aws: getAws(), limit, signal: stopping.signal, isCancelled }, job.data);
     } catch (err) {
@@ -69,9 +69,7 @@ export async function startWorker(options: TWorkerOptions = {}): Promise<TWorker
   };
   // Enough batches in flight that the limiter always has accounts waiting when one finishes.
   const pollers = Math.max(2, Math.ceil(concurrency / batchSize) + 1);
-  for (let i = 0; i < pollers; i++) {
-    await boss.work<TScanBatchJob>(QUEUES.scanBatch, { batchSize: 1, pollingIntervalSeconds: 0.5, includeMetadata: true }, onBatch);
-  }
+  await boss.work(QUEUES.scanBatch, { batchSize: 1, localConcurrency: pollers, pollingIntervalSeconds: 0.5, includeMetadata: true }, onBatch);
 
   await boss.work(QUEUES.scheduledScan, { pollingIntervalSeconds: 5 }, async () => {
     try {
@@ -103,7 +101,7 @@ export async function startWorker(options: TWorkerOptions = {}): Promise<TWorker
     boss,
     stop: async () => {
       // Graceful: running batches finish (bounded by pg-boss's timeout); then nothing new starts.
-      await boss.stop({ graceful: true, wait: true, timeout: 30_000 });
+      await boss.stop({ graceful: true, timeout: 30_000 });
       stopping.abort();
     },
   };

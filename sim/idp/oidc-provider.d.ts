@@ -27,7 +27,19 @@ declare module "oidc-provider" {
     token_endpoint_auth_method?: string;
   };
 
+  export type TAdapterPayload = { uid?: string; userCode?: string; grantId?: string; consumed?: number } & Record<string, unknown>;
+  export type TAdapter = {
+    upsert(id: string, payload: TAdapterPayload, expiresIn: number | undefined): Promise<void>;
+    find(id: string): Promise<TAdapterPayload | undefined>;
+    findByUid(uid: string): Promise<TAdapterPayload | undefined>;
+    findByUserCode(userCode: string): Promise<TAdapterPayload | undefined>;
+    consume(id: string): Promise<void>;
+    destroy(id: string): Promise<void>;
+    revokeByGrantId(grantId: string): Promise<void>;
+  };
+
   export type TConfiguration = {
+    adapter?: (model: string) => TAdapter;
     clients?: TClientMetadata[];
     claims?: Record<string, string[]>;
     scopes?: string[];

@@ -4,6 +4,7 @@ import { generateKeyPairSync, randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import Provider, { interactionPolicy, type TAccount, type TOidcContext } from "oidc-provider";
+import { createMemoryAdapter } from "./memory-adapter";
 import { DEMO_PASSWORD, DEMO_USERS, findDemoUser, type TDemoUser } from "./users";
 
 export { DEMO_GROUPS, DEMO_PASSWORD, DEMO_ROLE_GROUPS, DEMO_USERS, type TDemoUser } from "./users";
@@ -69,6 +70,7 @@ function createProvider(issuer: string, clients: TIdpClient[], claimsInIdToken: 
   const signingKey = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "jwk" });
 
   return new Provider(issuer, {
+    adapter: createMemoryAdapter(),
     clients: clients.map((c) => ({
       client_id: c.clientId,
       client_secret: c.clientSecret,
