@@ -1,7 +1,7 @@
 // What viewers read about failures (ScanAccount.reason, CredentialSnapshot.errorMessage,
 // Account.statusReason, Scan.error) is a code plus a message written for people: driver, Prisma,
 // AWS and worker text stays in the server log, and no one's e-mail is stored in Scan.error.
-import type PgBoss from "pg-boss";
+import type { PgBoss } from "pg-boss";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { TAwsContext } from "@/lib/aws/context";
 import { createTestDatabase, type TTestDatabase } from "@/lib/db/test-db";

@@ -1,6 +1,6 @@
 // The audit trail's job: copy the newest signed checkpoint out of Postgres (lib/audit/copy-checkpoints.ts)
 // every minute, and right after privileged actions (requestAuditCopy). Kept in its own file.
-import type PgBoss from "pg-boss";
+import type { PgBoss } from "pg-boss";
 import { copyCheckpoints } from "@/lib/audit/copy-checkpoints";
 import { configuredCopyStores } from "@/lib/audit/copy-store";
 import { getConfig } from "@/lib/config";
@@ -12,7 +12,7 @@ const ensured = new WeakSet<PgBoss>();
 
 async function ensureAuditQueue(boss: PgBoss): Promise<void> {
   if (ensured.has(boss)) return;
-  await boss.createQueue(AUDIT_COPY_QUEUE, { name: AUDIT_COPY_QUEUE, retryLimit: 2, retryDelay: 5, expireInSeconds: 5 * 60 });
+  await boss.createQueue(AUDIT_COPY_QUEUE, { retryLimit: 2, retryDelay: 5, expireInSeconds: 5 * 60 });
   ensured.add(boss);
 }
 
