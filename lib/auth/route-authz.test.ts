@@ -43,6 +43,7 @@ export const ROUTES: TRow[] = [
   { method: "POST", route: "/api/scans", access: "scans.start", body: {} },
   { method: "GET", route: "/api/scans/[scanId]", access: "accounts.read", params: { scanId: UUID } },
   { method: "POST", route: "/api/scans/[scanId]/cancel", access: "scans.start", params: { scanId: UUID }, body: {} },
+  { method: "GET", route: "/api/reports/compliance", access: "reports.export" },
 ];
 
 const METHODS: TMethod[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
