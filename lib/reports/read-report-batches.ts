@@ -14,7 +14,7 @@ export async function* readReportBatches(
   scope: TReportScope,
   pool: pg.Pool,
   kind: TReportKind,
-  batchSize = 2000,
+  batchSize = 500,
 ): AsyncGenerator<TReportRow[], void, undefined> {
   const sqlScope = {
     organizationId: scope.organization.id,
