@@ -73,7 +73,7 @@ export default async function ReportsPage() {
                         {e.sha256.slice(0, 16)}…
                       </td>
                       <td className="px-3 py-2">
-                        <a className={LINK} download href={`/api/reports/compliance?${params.toString()}`}>
+                        <a className={`${LINK} whitespace-nowrap`} download href={`/api/reports/compliance?${params.toString()}`}>
                           Download again
                         </a>
                       </td>
