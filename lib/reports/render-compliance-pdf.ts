@@ -168,12 +168,14 @@ function ouTables(doc: TDoc, r: TPdfReport) {
   for (const ou of ous) {
     const accounts = byOu.get(ou)!.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
     if (doc.y > doc.page.height - MARGIN - 6 * ROW_H) doc.addPage();
-    subheading(doc, `${ou || "(no OU)"}: ${accounts.length} account${accounts.length === 1 ? "" : "s"}`);
+    const caption = ou || "(no OU)";
+    subheading(doc, `${caption}: ${accounts.length} account${accounts.length === 1 ? "" : "s"}`);
     table(
       doc,
       columns,
       accounts.map((a) => [a.id, a.name, a.state, a.status, String(a.failingRules.length), a.snapshotAt ? utc(new Date(a.snapshotAt)) : "never"]),
       3,
+      caption,
     );
     doc.moveDown(0.8);
   }
@@ -194,6 +196,8 @@ function failing(doc: TDoc, r: TPdfReport) {
         { header: "Failing rules", width: 243 },
       ],
       failingAccounts.map((a) => [a.id, a.name, a.ouPath, a.failingRules.map((id) => id.replace(/^account\./, "")).join(", ")]),
+      -1,
+      "Failing accounts",
     );
   }
   const failingRules = RULES.filter((rule) => r.accounts.some((a) => a.failingRules.includes(rule.id)) || r.orgRules.some((o) => o.ruleId === rule.id && o.status === "FAIL"));
@@ -268,8 +272,11 @@ function subheading(doc: TDoc, text: string) {
   doc.moveDown(0.3);
 }
 
-/** A table with its header repeated on every page; `statusColumn` is coloured by status. */
-function table(doc: TDoc, columns: TColumn[], rows: string[][], statusColumn = -1) {
+/**
+ * A table with its header repeated on every page (after `caption` + "(continued)" when given);
+ * `statusColumn` is coloured by status.
+ */
+function table(doc: TDoc, columns: TColumn[], rows: string[][], statusColumn = -1, caption?: string) {
   const bottom = () => doc.page.height - MARGIN - 4;
   const drawHeader = () => {
     let x = MARGIN;
@@ -287,6 +294,7 @@ function table(doc: TDoc, columns: TColumn[], rows: string[][], statusColumn = -
   rows.forEach((row, i) => {
     if (doc.y + ROW_H > bottom()) {
       doc.addPage();
+      if (caption) subheading(doc, `${caption} (continued)`);
       drawHeader();
     }
     const y = doc.y;
