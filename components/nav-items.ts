@@ -10,6 +10,6 @@ export const NAV_ITEMS: TNavItem[] = [
   { label: "Requests", href: "/requests", permission: "tasks.read", available: false },
   { label: "Approvals", href: "/approvals", permission: "tasks.approve", available: false },
   { label: "Audit", href: "/audit", permission: "audit.read", available: true },
-  { label: "Reports", href: "/reports", permission: "reports.export", available: false },
+  { label: "Reports", href: "/reports", permission: "reports.export", available: true },
   { label: "Settings", href: "/settings", permission: "settings.read", available: true },
 ];

@@ -51,7 +51,18 @@ export const ZAuditEventBody = z.discriminatedUnion("type", [
   }),
   z.object({
     type: z.literal("report.exported"),
-    payload: z.object({ report: z.string(), format: z.string(), asOf: ZIsoTime.optional(), rows: z.number().int().optional(), sha256: z.string().optional() }),
+    payload: z.object({
+      report: z.string(),
+      format: z.string(),
+      asOf: ZIsoTime.optional(),
+      rows: z.number().int().optional(),
+      sha256: z.string().optional(),
+      /** The ReportExport row (Reports page). */
+      exportId: ZUuid.optional(),
+      /** The Accounts page's filters the export was made with. */
+      filters: z.record(z.string(), z.string()).optional(),
+      freshnessHours: z.number().int().optional(),
+    }),
   }),
   z.object({
     type: z.literal("audit.exported"),

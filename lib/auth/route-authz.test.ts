@@ -49,6 +49,7 @@ export const ROUTES: TRow[] = [
   { method: "GET", route: "/api/audit/status", access: "audit.read" },
   { method: "GET", route: "/api/audit/verify", access: "audit.read" },
   { method: "GET", route: "/api/audit/export", access: "audit.read" },
+  { method: "GET", route: "/api/reports/compliance", access: "reports.export" },
 ];
 
 const METHODS: TMethod[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];

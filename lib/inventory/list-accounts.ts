@@ -132,33 +132,9 @@ export async function listAccounts(
   const freshnessHours = options.freshnessHours ?? getConfig().COMPLIANCE_FRESHNESS_HOURS;
   const cutoff = freshnessCutoff(options.now ?? new Date(), freshnessHours);
   // Everything happens in one statement (each round trip through Prisma costs ~1 ms of CPU, and
-  // this runs on every keystroke and page). The subtree is matched as "ouIdPath is one of the
-  // subtree's OU paths": equality can use the (organizationId, ouIdPath) index under any collation,
-  // where LIKE 'prefix%' cannot. A root id (r-...) means the whole organization.
-  const isRoot = query.ouId?.startsWith("r-") ?? false;
-  const where: Prisma.Sql[] = [Prisma.sql`a."organizationId" = (SELECT "id" FROM org)`, Prisma.sql`a."leftOrgAt" IS NULL`];
-  if (query.ouId && isRoot) {
-    where.push(Prisma.sql`EXISTS (SELECT 1 FROM "Ou" r WHERE r."id" = ${query.ouId} AND r."organizationId" = (SELECT "id" FROM org))`);
-  } else if (query.ouId) {
-    where.push(Prisma.sql`a."ouIdPath" = ANY(((SELECT paths FROM subtree))::text[])`);
-  }
-  if (query.status.length > 0) where.push(statusFilterSql(query.status, cutoff));
-  if (query.rule) where.push(Prisma.sql`${query.rule} = ANY(a."failingRules")`);
-  if (query.q) {
-    const contains = `%${escapeLike(query.q)}%`;
-    where.push(
-      Prisma.sql`(a."name" ILIKE ${contains} OR a."email" ILIKE ${contains} OR a."id" LIKE ${escapeLike(query.q) + "%"})`,
-    );
-  }
-  const withSql = Prisma.sql`WITH org AS (${
-    options.organizationId
-      ? Prisma.sql`SELECT ${options.organizationId}::text AS "id"`
-      : Prisma.sql`SELECT "id" FROM "Organization" ORDER BY "lastSyncedAt" DESC NULLS LAST, "createdAt" DESC LIMIT 1`
-  }), subtree AS (
-    SELECT array_agg(d."idPath") AS paths FROM "Ou" t
-    JOIN "Ou" d ON d."organizationId" = t."organizationId" AND starts_with(d."idPath", t."idPath")
-    WHERE t."id" = ${query.ouId ?? ""} AND t."organizationId" = (SELECT "id" FROM org)
-  )`;
+  // this runs on every keystroke and page).
+  const where = [...accountFilterConditions(query, cutoff), Prisma.sql`a."leftOrgAt" IS NULL`];
+  const withSql = Prisma.sql`WITH ${listQueryCtes(query, options.organizationId)}`;
   const whereSql = Prisma.join(where, " AND ");
   const offset = (query.page - 1) * query.pageSize;
   const dir = Prisma.raw(query.dir === "desc" ? "DESC" : "ASC");
@@ -218,6 +194,53 @@ export async function listAccounts(
 }
 
 // ---------- shared read-side helpers ----------
+
+/**
+ * The CTEs the filters read: `org` (the organization shown) and `subtree` (the OU filter's OU
+ * paths). Shared with lib/reports so an export holds exactly the rows the Accounts page shows.
+ */
+export function listQueryCtes(query: Pick<TListAccountsQuery, "ouId">, organizationId?: string): Prisma.Sql {
+  return Prisma.sql`org AS (${
+    organizationId
+      ? Prisma.sql`SELECT ${organizationId}::text AS "id"`
+      : Prisma.sql`SELECT "id" FROM "Organization" ORDER BY "lastSyncedAt" DESC NULLS LAST, "createdAt" DESC LIMIT 1`
+  }), subtree AS (
+    SELECT array_agg(d."idPath") AS paths FROM "Ou" t
+    JOIN "Ou" d ON d."organizationId" = t."organizationId" AND starts_with(d."idPath", t."idPath")
+    WHERE t."id" = ${query.ouId ?? ""} AND t."organizationId" = (SELECT "id" FROM org)
+  )`;
+}
+
+/**
+ * The Accounts page's filters (organization, OU subtree, effective status, failing rule, text) as
+ * conditions on a relation `a` with Account's columns (organizationId, ouIdPath, status,
+ * failingRules, lastScannedAt, name, email, id), next to the CTEs of listQueryCtes. Membership
+ * (leftOrgAt) is the caller's: the reports apply it as of another time.
+ */
+export function accountFilterConditions(
+  query: Pick<TListAccountsQuery, "ouId" | "status" | "rule" | "q">,
+  cutoff: Date,
+): Prisma.Sql[] {
+  // The subtree is matched as "ouIdPath is one of the subtree's OU paths": equality can use the
+  // (organizationId, ouIdPath) index under any collation, where LIKE 'prefix%' cannot. A root id
+  // (r-...) means the whole organization.
+  const isRoot = query.ouId?.startsWith("r-") ?? false;
+  const where: Prisma.Sql[] = [Prisma.sql`a."organizationId" = (SELECT "id" FROM org)`];
+  if (query.ouId && isRoot) {
+    where.push(Prisma.sql`EXISTS (SELECT 1 FROM "Ou" r WHERE r."id" = ${query.ouId} AND r."organizationId" = (SELECT "id" FROM org))`);
+  } else if (query.ouId) {
+    where.push(Prisma.sql`a."ouIdPath" = ANY(((SELECT paths FROM subtree))::text[])`);
+  }
+  if (query.status.length > 0) where.push(statusFilterSql(query.status, cutoff));
+  if (query.rule) where.push(Prisma.sql`${query.rule} = ANY(a."failingRules")`);
+  if (query.q) {
+    const contains = `%${escapeLike(query.q)}%`;
+    where.push(
+      Prisma.sql`(a."name" ILIKE ${contains} OR a."email" ILIKE ${contains} OR a."id" LIKE ${escapeLike(query.q) + "%"})`,
+    );
+  }
+  return where;
+}
 
 /** The organization the dashboard shows: the most recently synced one (one per deployment today). */
 export async function resolveOrganizationId(options: { actor: TCaller | null | undefined; db: PrismaClient }): Promise<string | null> {

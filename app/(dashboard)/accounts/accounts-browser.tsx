@@ -30,11 +30,13 @@ export function AccountsBrowser({
   initialListKey,
   initialTree,
   canScan,
+  canExport,
 }: {
   initialList: TList | null;
   initialListKey: string;
   initialTree: TTree;
   canScan: boolean;
+  canExport: boolean;
 }) {
   const pathname = usePathname();
   const searchParams = useSearchParams();
@@ -116,8 +118,9 @@ export function AccountsBrowser({
               </>
             ) : null}
           </span>
+          {canExport ? <ExportThisView searchParams={searchParams} /> : null}
           {canScan ? (
-            <span className="ml-auto">
+            <span className={canExport ? "" : "ml-auto"}>
               <ScanButton
                 key={ouId ?? "org"}
                 scope={ouId ? { type: "OU", ouId } : { type: "ORG" }}
@@ -242,5 +245,29 @@ export function AccountsBrowser({
         ) : null}
       </div>
     </div>
+  );
+}
+
+const EXPORT_LINK =
+  "inline-flex items-center rounded border border-slate-300 bg-white px-2.5 py-1 text-sm font-medium text-slate-900 hover:bg-slate-100";
+
+/** "Export this view": the compliance report with the URL's filters (not its sort or page). */
+function ExportThisView({ searchParams }: { searchParams: URLSearchParams }) {
+  const filters = new URLSearchParams();
+  for (const key of ["status", "rule", "ouId", "q"]) {
+    const value = searchParams.get(key);
+    if (value) filters.set(key, value);
+  }
+  const href = (format: "csv" | "pdf") => `/api/reports/compliance?format=${format}${filters.size > 0 ? `&${filters.toString()}` : ""}`;
+  return (
+    <span className="ml-auto flex items-center gap-2" role="group" aria-label="Export this view">
+      <span className="text-sm text-slate-600">Export this view:</span>
+      <a href={href("csv")} download className={EXPORT_LINK} data-testid="export-csv">
+        CSV
+      </a>
+      <a href={href("pdf")} download className={EXPORT_LINK} data-testid="export-pdf">
+        PDF
+      </a>
+    </span>
   );
 }

@@ -50,6 +50,7 @@ export default async function AccountsPage({
         initialListKey={canonicalListKey(params)}
         initialTree={serialize(tree)}
         canScan={hasPermission(actor.roles, "scans.start")}
+        canExport={hasPermission(actor.roles, "reports.export")}
       />
     </div>
   );

@@ -1,0 +1,140 @@
+// A compliance export as a byte stream (CSV, JSON array or JSON Lines): rows are pulled from a
+// Postgres cursor only as fast as the reader takes them, hashed on the way, and the export is
+// recorded (recordReportExport) when the last byte has been produced.
+import { createHash } from "node:crypto";
+import type pg from "pg";
+import type { TActor } from "@/lib/auth/actor";
+import type { PrismaClient } from "@/lib/db/generated/client";
+import { AppError } from "@/lib/errors";
+import { csvLine } from "./csv";
+import { readReportBatches, type TReportRow } from "./read-report-batches";
+import { recordReportExport, type TRecordedExport } from "./record-report-export";
+import { filtersToRecord, type TReportFormat, type TReportKind } from "./report-query";
+import { ACCOUNT_COLUMNS, COMPLIANCE_COLUMNS } from "./report-rows";
+import { resolveReportScope, type TReportScope } from "./resolve-report-scope";
+
+export type TReportDownload = {
+  stream: ReadableStream<Uint8Array>;
+  contentType: string;
+  filename: string;
+  scope: TReportScope;
+  /** Settles when the stream has ended and the export is recorded (rejects if it failed or was cancelled). */
+  recorded: Promise<TRecordedExport & { rowCount: number; sha256: string }>;
+};
+
+export type TExportReportOptions = {
+  actor: TActor | null | undefined;
+  db: PrismaClient;
+  pool: pg.Pool;
+  /** ZReportQuery's input (search-param strings); format pdf goes to exportCompliancePdf. */
+  query: unknown;
+  now: Date;
+  freshnessHours: number;
+  batchSize?: number;
+};
+
+export const CONTENT_TYPES: Record<TReportFormat, string> = {
+  csv: "text/csv; charset=utf-8; header=present",
+  json: "application/json; charset=utf-8",
+  jsonl: "application/jsonl; charset=utf-8",
+  pdf: "application/pdf",
+};
+
+export async function exportReport(options: TExportReportOptions): Promise<TReportDownload> {
+  const scope = await resolveReportScope(options);
+  const { format, kind } = scope.query;
+  if (format === "pdf") throw new AppError("BAD_REQUEST", "A PDF is made by exportCompliancePdf; ask for csv, json or jsonl here.");
+  const encoder = new TextEncoder();
+  const hash = createHash("sha256");
+  const batches = readReportBatches(scope, options.pool, kind, options.batchSize);
+  let rowCount = 0;
+  let started = false;
+  let settle!: { resolve: (v: TRecordedExport & { rowCount: number; sha256: string }) => void; reject: (e: unknown) => void };
+  const recorded = new Promise<TRecordedExport & { rowCount: number; sha256: string }>((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+  // Callers that only read the stream must not see an unhandled rejection from this promise.
+  recorded.catch(() => {});
+  const emit = (controller: ReadableStreamDefaultController<Uint8Array>, text: string) => {
+    const bytes = encoder.encode(text);
+    hash.update(bytes);
+    controller.enqueue(bytes);
+  };
+
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      // One batch per pull: the cursor advances only when the reader has taken the previous one.
+      async pull(controller) {
+        try {
+          let text = "";
+          if (!started) {
+            started = true;
+            text += header(format, kind);
+          }
+          const next = await batches.next();
+          if (next.done) {
+            emit(controller, text + footer(format));
+            const sha256 = hash.digest("hex");
+            const rec = await recordReportExport({
+              actor: scope.actor,
+              db: options.db,
+              organizationId: scope.organization.id,
+              kind,
+              format,
+              filters: filtersToRecord(scope.query),
+              asOf: scope.asOf,
+              freshnessHours: scope.freshnessHours,
+              rowCount,
+              sha256,
+              now: options.now,
+            });
+            controller.close();
+            settle.resolve({ ...rec, rowCount, sha256 });
+            return;
+          }
+          for (const row of next.value) {
+            text += encodeRow(format, kind, row, rowCount);
+            rowCount++;
+          }
+          emit(controller, text);
+        } catch (err) {
+          settle.reject(err);
+          await batches.return();
+          controller.error(err);
+        }
+      },
+      async cancel(reason) {
+        settle.reject(new Error(`Export cancelled by the reader${reason ? `: ${String(reason)}` : ""}`));
+        await batches.return();
+      },
+    },
+    { highWaterMark: 1 },
+  );
+  return { stream, contentType: CONTENT_TYPES[format], filename: reportFilename(scope, format), scope, recorded };
+}
+
+export function reportFilename(scope: TReportScope, format: TReportFormat): string {
+  const stamp = scope.asOf.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}Z$/, "Z");
+  return `rootwarden-${scope.query.kind}-${scope.organization.id}-${stamp}.${format}`;
+}
+
+function header(format: TReportFormat, kind: TReportKind): string {
+  if (format === "csv") return csvLine((kind === "accounts" ? ACCOUNT_COLUMNS : COMPLIANCE_COLUMNS).map((c) => c.header));
+  if (format === "json") return "[";
+  return "";
+}
+
+function footer(format: TReportFormat): string {
+  return format === "json" ? "\n]\n" : "";
+}
+
+/** A row in its format; JSON keys follow the column order so equal data always gives equal bytes. */
+export function encodeRow(format: TReportFormat, kind: TReportKind, row: TReportRow, index: number): string {
+  const columns = kind === "accounts" ? ACCOUNT_COLUMNS : COMPLIANCE_COLUMNS;
+  const record = row as Record<string, string | number | null>;
+  if (format === "csv") return csvLine(columns.map((c) => record[c.key]));
+  const ordered: Record<string, string | number | null> = {};
+  for (const c of columns) ordered[c.key] = record[c.key];
+  const json = JSON.stringify(ordered);
+  return format === "json" ? `${index === 0 ? "\n" : ",\n"}${json}` : `${json}\n`;
+}

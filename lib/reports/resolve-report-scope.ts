@@ -1,0 +1,54 @@
+// Checks an export request before any row is read: permission, organization, OU, as-of time. Every
+// refusal is an AppError a person can act on (400/403/404), never a failure half-way through a stream.
+import { assertPermission, type TActor } from "@/lib/auth/actor";
+import type { PrismaClient } from "@/lib/db/generated/client";
+import { AppError } from "@/lib/errors";
+import type { TOrgFeatures } from "@/lib/inventory/compliance";
+import { ZReportQuery, type TReportQuery } from "./report-query";
+
+export type TReportOrganization = TOrgFeatures & { id: string; managementAccountId: string; featuresCheckedAt: Date | null };
+
+export type TReportScope = {
+  actor: TActor;
+  query: TReportQuery;
+  organization: TReportOrganization;
+  asOf: Date;
+  freshnessHours: number;
+};
+
+export async function resolveReportScope(options: {
+  actor: TActor | null | undefined;
+  db: PrismaClient;
+  query: unknown;
+  now: Date;
+  freshnessHours: number;
+}): Promise<TReportScope> {
+  assertPermission(options.actor, "reports.export");
+  const parsed = ZReportQuery.safeParse(options.query);
+  if (!parsed.success) {
+    const summary = parsed.error.issues.map((i) => `${i.path.join(".") || "query"}: ${i.message}`).join("; ");
+    throw new AppError("BAD_REQUEST", `Invalid report request: ${summary}`);
+  }
+  const query = parsed.data;
+  const asOf = query.asOf ?? options.now;
+  if (asOf.getTime() > options.now.getTime()) {
+    throw new AppError("BAD_REQUEST", `The as-of time ${asOf.toISOString()} is in the future; pick a time up to now.`);
+  }
+  const organization = await options.db.organization.findFirst({
+    orderBy: [{ lastSyncedAt: { sort: "desc", nulls: "last" } }, { createdAt: "desc" }],
+    select: {
+      id: true,
+      managementAccountId: true,
+      trustedAccessIam: true,
+      rootCredentialsManagement: true,
+      rootSessions: true,
+      featuresCheckedAt: true,
+    },
+  });
+  if (!organization) throw new AppError("NOT_FOUND", "No organization has been synced yet; an admin runs an org sync first.");
+  if (query.ouId) {
+    const ou = await options.db.ou.findFirst({ where: { id: query.ouId, organizationId: organization.id }, select: { id: true } });
+    if (!ou) throw new AppError("NOT_FOUND", `OU ${query.ouId} is not in the inventory; run an org sync or pick another OU.`);
+  }
+  return { actor: options.actor, query, organization, asOf, freshnessHours: options.freshnessHours };
+}
