@@ -126,6 +126,28 @@ const VIEWS: Record<string, TView[]> = {
       },
     },
   ],
+  "app/(dashboard)/audit/page.tsx": [
+    {
+      name: "audit trail, auditor, filtered to scan events with an event open",
+      as: "auditor",
+      open: async (page) => {
+        await goto(page, "/audit?type=scan.", { heading: "Audit trail" });
+        const events = page.getByRole("region", { name: "Events" });
+        await events.getByRole("button", { name: /^Show event \d+$/ }).first().click();
+        await expect(page.getByRole("region", { name: "Event detail" })).toBeVisible();
+      },
+    },
+  ],
+  "app/(dashboard)/reports/page.tsx": [
+    {
+      name: "reports, auditor",
+      as: "auditor",
+      open: async (page) => {
+        await goto(page, "/reports", { heading: "Reports" });
+        await expect(page.getByTestId("standard-exports")).toBeVisible();
+      },
+    },
+  ],
   "app/(dashboard)/settings/page.tsx": [
     {
       name: "settings, admin",
