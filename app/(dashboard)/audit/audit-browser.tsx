@@ -264,11 +264,16 @@ function EventDetail({ event }: { event: TDetail }) {
         ))}
       </dl>
       <h3 className="font-medium">Payload</h3>
-      <pre className="overflow-x-auto rounded bg-slate-50 p-2 text-xs">{JSON.stringify(event.payload, null, 2)}</pre>
+      {/* Focusable so keyboard users can scroll a wide payload or checkpoint sideways. */}
+      <pre tabIndex={0} aria-label="Payload" className="overflow-x-auto rounded bg-slate-50 p-2 text-xs focus:outline-2 focus:outline-blue-600">
+        {JSON.stringify(event.payload, null, 2)}
+      </pre>
       {event.checkpoint ? (
         <>
           <h3 className="font-medium">Signed checkpoint covering it</h3>
-          <pre className="overflow-x-auto rounded bg-slate-50 p-2 text-xs">{event.checkpoint}</pre>
+          <pre tabIndex={0} aria-label="Signed checkpoint" className="overflow-x-auto rounded bg-slate-50 p-2 text-xs focus:outline-2 focus:outline-blue-600">
+            {event.checkpoint}
+          </pre>
         </>
       ) : null}
     </div>
