@@ -44,3 +44,15 @@ describe("proxy", () => {
     expect((await bad.json()).error.code).toBe("BAD_REQUEST");
   });
 });
+
+describe("proxy matcher", () => {
+  it("runs for pages whatever their last segment looks like, and skips only Next's static assets", async () => {
+    const { config } = await import("./proxy");
+    const matches = (path: string) => config.matcher.some((m) => new RegExp(`^${m}$`).test(path));
+    expect(matches("/accounts/123456789012.js")).toBe(true);
+    expect(matches("/anything.png")).toBe(true);
+    expect(matches("/overview")).toBe(true);
+    expect(matches("/_next/static/chunks/app.js")).toBe(false);
+    expect(matches("/robots.txt")).toBe(false);
+  });
+});

@@ -75,6 +75,7 @@ function idpOrigin(): string {
 }
 
 export const config = {
-  // Everything but static assets, which need neither a session nor a nonce.
-  matcher: ["/((?!_next/static|_next/image|favicon.ico|robots.txt|.*\\.(?:svg|png|jpg|ico|css|js)$).*)"],
+  // Everything but Next's static assets, which need neither a session nor a nonce. (Not by file
+  // extension: a page such as /accounts/x.js would then be served without a CSP.)
+  matcher: ["/((?!_next/static|_next/image|favicon.ico|robots.txt|icon.svg).*)"],
 };

@@ -16,9 +16,12 @@ export function currentRequestMeta(): TAuditRequestRecord {
   return storage.getStore() ?? NO_REQUEST;
 }
 
-/** Behind a load balancer the client is the first X-Forwarded-For entry. */
+/**
+ * Behind a load balancer the client is the last X-Forwarded-For entry: the one our own proxy
+ * appended. Earlier entries come from the client and could name any address.
+ */
 export function requestMetaFromHeaders(headers: Headers): TAuditRequestRecord {
-  const forwarded = headers.get("x-forwarded-for")?.split(",")[0]?.trim();
+  const forwarded = headers.get("x-forwarded-for")?.split(",").map((e) => e.trim()).filter(Boolean).at(-1);
   const ip = forwarded || headers.get("x-real-ip")?.trim() || null;
   const requestId = headers.get("x-request-id")?.trim() || randomUUID();
   return { ip: clip(ip, 100), userAgent: clip(headers.get("user-agent"), 500), requestId: clip(requestId, 100) };

@@ -71,6 +71,16 @@ describe("withPermission", () => {
     expect(await res.json()).toEqual({ by: "olga", accountIds: ["123456789012"], params: { scanId: "s1" } });
   });
 
+  it("refuses any request a browser marks as coming from another site, GET included", async () => {
+    const cookie = await sessionCookie(["viewer"], config);
+    const from = (site: string) => readAccounts(new Request("http://127.0.0.1:3000/api/accounts", { headers: { cookie, "sec-fetch-site": site } }));
+    const refused = await from("cross-site");
+    expect(refused.status).toBe(403);
+    expect((await errorOf(refused)).message).toMatch(/other sites/);
+    expect((await from("same-origin")).status).toBe(200);
+    expect((await from("none")).status).toBe(200);
+  });
+
   it("refuses writes from another origin or without Origin, before any permission check", async () => {
     const cookie = await sessionCookie(["operator"], config);
     for (const origin of ["https://evil.example", null]) {

@@ -44,6 +44,11 @@ export function withPermission(
       const cfg = config();
       const actor = await actorFromRequest(req, cfg, { sessions: deps.sessions });
       if (!actor) throw new AppError("UNAUTHENTICATED", "You are not signed in. Sign in with SSO and try again.");
+      // Browsers say where a request comes from. A page on another site must not make a signed-in
+      // user's browser read (and thereby audit) an export or a verification, GET or not.
+      if (req.headers.get("sec-fetch-site") === "cross-site") {
+        throw new AppError("FORBIDDEN", "Requests from other sites are refused. Open Rootwarden itself and try again.", { reason: "cross-site" });
+      }
       if (isMutatingMethod(req.method)) {
         const origin = checkSameOrigin(req, cfg.APP_URL);
         if (!origin.ok) throw new AppError("FORBIDDEN", origin.reason, { reason: "cross-origin" });

@@ -52,6 +52,12 @@ check_cp() {
   found=""
   while read -r k n from until pem; do
     [ "$k" = "$kid" ] && [ "$n" = "$name" ] || continue
+    # Values from the bundle are checked before any numeric test or use as a path (some shells
+    # evaluate test operands as arithmetic).
+    is_number "$from" || fail "keys.txt: key $k has a non-numeric start size"
+    [ "$until" = "-" ] || is_number "$until" || fail "keys.txt: key $k has a non-numeric end size"
+    case "$pem" in keys/[0-9a-f]*.pem) ;; *) fail "keys.txt: key $k names an unexpected file" ;; esac
+    case "$pem" in *..*|*/*/*) fail "keys.txt: key $k names an unexpected file" ;; esac
     [ "$2" -gt "$from" ] || continue
     [ "$until" = "-" ] || [ "$2" -le "$until" ] || continue
     found=$pem
