@@ -3,11 +3,9 @@
 // hash and the audit event, which exist only once the data is complete.
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
-import type pg from "pg";
-import { describeActor, type TActor } from "@/lib/auth/actor";
-import type { PrismaClient } from "@/lib/db/generated/client";
+import { describeActor } from "@/lib/auth/actor";
 import { AppError } from "@/lib/errors";
-import { CONTENT_TYPES, encodeRow, reportFilename, type TReportDownload } from "./export-report";
+import { CONTENT_TYPES, encodeRow, reportFilename, type TExportReportOptions, type TReportDownload } from "./export-report";
 import { readReportBatches } from "./read-report-batches";
 import { recordReportExport } from "./record-report-export";
 import { filtersToRecord } from "./report-query";
@@ -15,14 +13,7 @@ import type { TComplianceRow } from "./report-rows";
 import { renderCompliancePdf, type TPdfAccount } from "./render-compliance-pdf";
 import { resolveReportScope } from "./resolve-report-scope";
 
-export async function exportCompliancePdf(options: {
-  actor: TActor | null | undefined;
-  db: PrismaClient;
-  pool: pg.Pool;
-  query: unknown;
-  now: Date;
-  freshnessHours: number;
-}): Promise<TReportDownload> {
+export async function exportCompliancePdf(options: Omit<TExportReportOptions, "batchSize">): Promise<TReportDownload> {
   const scope = await resolveReportScope(options);
   if (scope.query.format !== "pdf") throw new AppError("BAD_REQUEST", "exportCompliancePdf makes PDFs; use exportReport for csv, json or jsonl.");
   const hash = createHash("sha256");
