@@ -91,6 +91,13 @@ export const ZConfig = z.object({
   /** S3 bucket (Object Lock recommended) that receives copies of the signed checkpoints. */
   AUDIT_COPY_S3_BUCKET: optionalString,
   AUDIT_COPY_S3_PREFIX: z.string().default("rootwarden-audit/"),
+
+  /** SMTP server for e-mail notification channels, e.g. smtps://user:pass@smtp.example.com:465. */
+  SMTP_URL: optionalString.refine((v) => v === undefined || /^smtps?:\/\//.test(v), { message: "must be an smtp:// or smtps:// URL" }),
+  /** Sender of notification e-mails. */
+  NOTIFY_EMAIL_FROM: z.string().default("Rootwarden <rootwarden@localhost>"),
+  /** Lets webhook and Slack channels reach private (RFC 1918, unique-local) addresses, for receivers inside your network. */
+  NOTIFY_ALLOW_PRIVATE_HOSTS: bool(false),
 });
 
 export type TConfig = z.infer<typeof ZConfig>;

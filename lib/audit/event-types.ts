@@ -74,6 +74,20 @@ export const ZAuditEventBody = z.discriminatedUnion("type", [
     }),
   }),
   z.object({
+    type: z.literal("notify.channel_created"),
+    payload: z.object({ channelId: ZUuid, kind: z.string(), name: z.string(), events: z.array(z.string()), host: z.string().nullable() }),
+  }),
+  z.object({
+    type: z.literal("notify.channel_updated"),
+    payload: z.object({
+      channelId: ZUuid,
+      name: z.string(),
+      changes: z.record(z.string(), z.object({ from: z.unknown(), to: z.unknown() })),
+    }),
+  }),
+  z.object({ type: z.literal("notify.channel_deleted"), payload: z.object({ channelId: ZUuid, kind: z.string(), name: z.string() }) }),
+  z.object({ type: z.literal("notify.test_requested"), payload: z.object({ channelId: ZUuid, name: z.string(), notificationId: ZUuid }) }),
+  z.object({
     type: z.literal("audit.verified"),
     payload: z.object({
       ok: z.boolean(),
@@ -97,5 +111,5 @@ export function isAuditEventType(value: string): value is TAuditEventType {
   return (AUDIT_EVENT_TYPES as string[]).includes(value);
 }
 
-export const ZAuditTargetType = z.enum(["ORG", "OU", "ACCOUNT", "BUCKET", "QUEUE", "SCAN", "USER"]);
+export const ZAuditTargetType = z.enum(["ORG", "OU", "ACCOUNT", "BUCKET", "QUEUE", "SCAN", "USER", "NOTIFICATION_CHANNEL"]);
 export type TAuditTargetType = z.infer<typeof ZAuditTargetType>;
