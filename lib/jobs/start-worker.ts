@@ -1,5 +1,5 @@
-// A job worker: runs scan batches (bounded by SCAN_CONCURRENCY audits in flight per process) and the
-// scheduled-scan tick. Any number of workers, in any processes, share the same queue in Postgres.
+// A job worker: runs scan batches (bounded by SCAN_CONCURRENCY audits in flight per process), the
+// scheduled-scan tick and notification delivery. Any number of workers, in any processes, share the same queue in Postgres.
 import type { JobWithMetadata, PgBoss } from "pg-boss";
 import { prisma as defaultDb } from "@/lib/db/client";
 import type { PrismaClient } from "@/lib/db/generated/client";
@@ -13,6 +13,7 @@ import { batchFailure, failRemainingAccounts, runScanBatch } from "@/lib/invento
 import { runScheduledScanIfDue } from "@/lib/inventory/scan-scheduled";
 import { registerAuditJobs } from "./audit-jobs";
 import { QUEUES, createBoss, type TScanBatchJob } from "./boss";
+import { registerNotifyJobs } from "./notify-jobs";
 
 export type TWorkerOptions = {
   databaseUrl?: string;
@@ -95,6 +96,7 @@ export async function startWorker(options: TWorkerOptions = {}): Promise<TWorker
   if (intervalHours > 0) await boss.schedule(QUEUES.scheduledScan, options.scheduleCron ?? "*/10 * * * *");
   else await boss.unschedule(QUEUES.scheduledScan);
   await registerAuditJobs(boss, { db, log });
+  await registerNotifyJobs(boss, { db, log });
 
   log(`started: ${concurrency} audits in flight at most, ${pollers} batch pollers, scheduled scans ${intervalHours > 0 ? `every ${intervalHours} h` : "off"}`);
   return {
