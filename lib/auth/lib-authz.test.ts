@@ -105,6 +105,19 @@ const FUNCTIONS: TRow[] = [
   { module: "lib/inventory/roll-up-compliance-days.ts", name: "scannedStatusesToday", access: "accounts.read", system: true, call: (f, actor) => f({ actor, ...dayArgs } as never) },
   { module: "lib/auth/list-users.ts", name: "listUsers", access: "users.read", system: false, call: (f, actor) => f({ actor, db } as never) },
   { module: "lib/auth/get-own-user.ts", name: "getOwnUser", access: "signed-in", system: false, call: (f, actor) => f({ actor, db } as never) },
+  { module: "lib/notify/list-channels.ts", name: "listChannels", access: "settings.read", system: false, call: (f, actor) => f({ actor, db } as never) },
+  {
+    module: "lib/notify/create-channel.ts",
+    name: "createChannel",
+    access: "settings.write",
+    system: false,
+    call: (f, actor) => f({ actor, db, now, input: { kind: "SLACK", name: "x", events: ["task.failed"], url: "https://hooks.slack.com/services/x" } } as never),
+  },
+  { module: "lib/notify/update-channel.ts", name: "updateChannel", access: "settings.write", system: false, call: (f, actor) => f({ actor, db, now, channelId: UUID, input: { enabled: false } } as never) },
+  { module: "lib/notify/delete-channel.ts", name: "deleteChannel", access: "settings.write", system: false, call: (f, actor) => f({ actor, db, now, channelId: UUID } as never) },
+  { module: "lib/notify/send-test-notification.ts", name: "sendTestNotification", access: "settings.write", system: false, call: (f, actor) => f({ actor, db, now, channelId: UUID } as never) },
+  { module: "lib/notify/list-deliveries.ts", name: "listDeliveries", access: "settings.read", system: false, call: (f, actor) => f({ actor, db } as never) },
+  { module: "lib/notify/list-deliveries.ts", name: "listNotificationsFor", access: "tasks.read", system: true, call: (f, actor) => f(actor as never, { db, link: "/requests/x" } as never) },
 ];
 
 /** Exported async functions that take no actor, and why. */
@@ -119,6 +132,10 @@ const EXEMPT: Record<string, string> = {
   "lib/inventory/scan-batch.ts finishScanIfDone": "worker-only (scan batch job, recovery)",
   "lib/inventory/scan-batch.ts failRemainingAccounts": "worker-only (scan batch job, recovery)",
   "lib/inventory/recover-scans.ts recoverStalledScans": "worker-only (recovery tick)",
+  "lib/notify/enqueue-notification.ts enqueueNotification": "writes the outbox inside the caller's transaction, after the caller's own check; takes that transaction",
+  "lib/notify/enqueue-notification.ts insertOutboxRows": "the outbox insert behind enqueueNotification and sendTestNotification, inside their transactions",
+  "lib/notify/deliver.ts deliverDueNotifications": "worker-only (notify-deliver job)",
+  "lib/notify/send.ts sendToChannel": "worker-only; sends one claimed row, no database",
   "lib/inventory/scan-batch.ts appendScanFinished": "writes scan.finished inside the caller's transaction (batch job, recovery, a scan that could not be queued)",
 };
 
@@ -131,6 +148,9 @@ const SCANNED = [
   "lib/auth/get-own-user.ts",
   "lib/auth/upsert-user.ts",
   "lib/db/get-health.ts",
+  ...readdirSync(path.join(ROOT, "lib/notify"))
+    .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
+    .map((f) => `lib/notify/${f}`),
 ];
 
 async function load(module: string): Promise<Record<string, unknown>> {

@@ -50,6 +50,14 @@ export const ROUTES: TRow[] = [
   { method: "GET", route: "/api/audit/verify", access: "audit.read" },
   { method: "GET", route: "/api/audit/export", access: "audit.read" },
   { method: "GET", route: "/api/reports/compliance", access: "reports.export" },
+
+  { method: "GET", route: "/api/notify/channels", access: "settings.read" },
+  { method: "POST", route: "/api/notify/channels", access: "settings.write", body: { kind: "WEBHOOK", name: "authz", events: ["task.failed"], url: "ftp://x" } },
+  { method: "PATCH", route: "/api/notify/channels/[channelId]", access: "settings.write", params: { channelId: UUID }, body: { enabled: false } },
+  { method: "DELETE", route: "/api/notify/channels/[channelId]", access: "settings.write", params: { channelId: UUID } },
+  { method: "POST", route: "/api/notify/channels/[channelId]/test", access: "settings.write", params: { channelId: UUID }, body: {} },
+  { method: "GET", route: "/api/notify/deliveries", access: "settings.read" },
+  { method: "GET", route: "/api/notify/notified", access: "tasks.read" },
 ];
 
 const METHODS: TMethod[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];

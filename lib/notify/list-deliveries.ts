@@ -55,7 +55,10 @@ export async function listDeliveries(options: { actor: TActor; query?: TListDeli
 }
 
 export const ZNotifiedQuery = z
-  .object({ link: ZAppPath.optional(), subjectId: z.string().min(1).max(200).optional() })
+  .object({
+    link: ZAppPath.optional(),
+    subjectId: z.string().min(1).max(200).optional(),
+  })
   .refine((q) => (q.link === undefined) !== (q.subjectId === undefined), { message: "give exactly one of link or subjectId" });
 
 export type TNotifiedChannel = {

@@ -9,6 +9,10 @@ import { AppError } from "@/lib/errors";
 import { ZChannelEvents, ZChannelName } from "./create-channel";
 import { toChannelView, type TChannelView } from "./list-channels";
 
+export const ZChannelParams = z.object({
+  channelId: z.uuid({ message: "must be a channel id (a UUID)" }),
+});
+
 export const ZUpdateChannelInput = z
   .object({ enabled: z.boolean().optional(), name: ZChannelName.optional(), events: ZChannelEvents.optional() })
   .strict()
