@@ -11,7 +11,9 @@ const ensured = new WeakSet<PgBoss>();
 async function ensureNotifyQueue(boss: PgBoss): Promise<void> {
   if (ensured.has(boss)) return;
   // The rows carry their own retry state; a round that fails is simply followed by the next one.
-  await boss.createQueue(NOTIFY_QUEUE, { retryLimit: 0, expireInSeconds: 5 * 60 });
+  // "short": at most one queued job per singleton key, so a burst of changes coalesces into one
+  // round, while a round already running does not swallow a request made after its claim.
+  await boss.createQueue(NOTIFY_QUEUE, { policy: "short", retryLimit: 0, expireInSeconds: 5 * 60 });
   ensured.add(boss);
 }
 
