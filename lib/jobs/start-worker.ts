@@ -12,6 +12,7 @@ import { recoverStalledScans } from "@/lib/inventory/recover-scans";
 import { batchFailure, failRemainingAccounts, runScanBatch } from "@/lib/inventory/scan-batch";
 import { runScheduledScanIfDue } from "@/lib/inventory/scan-scheduled";
 import { registerAuditJobs } from "./audit-jobs";
+import { registerTaskJobs } from "./task-jobs";
 import { QUEUES, createBoss, type TScanBatchJob } from "./boss";
 
 export type TWorkerOptions = {
@@ -95,6 +96,7 @@ export async function startWorker(options: TWorkerOptions = {}): Promise<TWorker
   if (intervalHours > 0) await boss.schedule(QUEUES.scheduledScan, options.scheduleCron ?? "*/10 * * * *");
   else await boss.unschedule(QUEUES.scheduledScan);
   await registerAuditJobs(boss, { db, log });
+  await registerTaskJobs(boss, { db, aws: getAws, log, signal: stopping.signal });
 
   log(`started: ${concurrency} audits in flight at most, ${pollers} batch pollers, scheduled scans ${intervalHours > 0 ? `every ${intervalHours} h` : "off"}`);
   return {
