@@ -28,6 +28,8 @@ export type TWorkerOptions = {
   /** How often stalled scans are repaired (recover-scans.ts). */
   recoveryCron?: string;
   log?: (line: string) => void;
+  /** Run the privileged-task queues too (default); tests that drive tasks by hand turn them off. */
+  tasks?: boolean;
 };
 
 export type TWorker = { boss: PgBoss; stop: () => Promise<void> };
@@ -96,7 +98,7 @@ export async function startWorker(options: TWorkerOptions = {}): Promise<TWorker
   if (intervalHours > 0) await boss.schedule(QUEUES.scheduledScan, options.scheduleCron ?? "*/10 * * * *");
   else await boss.unschedule(QUEUES.scheduledScan);
   await registerAuditJobs(boss, { db, log });
-  await registerTaskJobs(boss, { db, aws: getAws, log, signal: stopping.signal });
+  if (options.tasks !== false) await registerTaskJobs(boss, { db, aws: getAws, log, signal: stopping.signal });
 
   log(`started: ${concurrency} audits in flight at most, ${pollers} batch pollers, scheduled scans ${intervalHours > 0 ? `every ${intervalHours} h` : "off"}`);
   return {
