@@ -11,7 +11,17 @@ const ZScanScopeRecord = z.discriminatedUnion("type", [
 const ZIsoTime = z.string().datetime();
 
 export const ZAuditEventBody = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("user.signed_in"), payload: z.object({ groups: z.array(z.string()), roles: z.array(z.string()) }) }),
+  z.object({
+    type: z.literal("user.signed_in"),
+    payload: z.object({
+      groups: z.array(z.string()),
+      roles: z.array(z.string()),
+      /** The IdP's auth_time (null: the ID token had none); absent in events from before it was recorded. */
+      authTime: ZIsoTime.nullable().optional(),
+      /** The session of the same browser that this sign-in ended (a re-authentication). */
+      replacedSessionId: ZUuid.optional(),
+    }),
+  }),
   z.object({ type: z.literal("user.signed_out"), payload: z.object({}) }),
   z.object({
     type: z.literal("user.sessions_revoked"),
