@@ -92,7 +92,10 @@ export async function startAwsSim(opts: AwsSimOptions = {}): Promise<AwsSim> {
   if (persister) {
     runtime.onStateChange = () => persister.markDirty();
     // A fresh organization is written at once, so the file exists from the first run.
-    if (saved.status === "missing") runtime.stateChanged();
+    if (saved.status === "missing") {
+      runtime.stateChanged();
+      persister.flush();
+    }
   }
   const server = createServer((req, res) => {
     handleRequest(runtime, req, res).catch((err: unknown) => {
