@@ -365,6 +365,26 @@ describe("SQS queue policy unlock", () => {
   });
 });
 
+describe("endpoint from the environment", () => {
+  it("reaches S3 (path style) and SQS when only AWS_ENDPOINT_URL names the simulator, as the app runs", async () => {
+    const saved = process.env.AWS_ENDPOINT_URL;
+    // A host name, not an IP: the SDK goes path style by itself only for IP endpoints.
+    process.env.AWS_ENDPOINT_URL = sim.endpoint.replace("127.0.0.1", "localhost");
+    const envAws = createAwsContext({ region: sim.region, credentials: { accessKeyId: sim.accessKeyId, secretAccessKey: sim.secretAccessKey }, maxAttempts: 1 });
+    try {
+      const owner = activeMembers(sim, (a) => a.bucketNames.length > 0 && a.queueNames.length > 0)[0]!;
+      const buckets = await listBucketsWithPolicies(envAws, { accountId: owner.id });
+      expect(buckets.buckets.map((b) => b.readError)).toEqual(owner.bucketNames.map(() => null));
+      const queues = await listQueuesWithPolicies(envAws, { accountId: owner.id });
+      expect(queues.queues.map((q) => q.name).sort()).toEqual([...owner.queueNames].sort());
+    } finally {
+      envAws.destroy();
+      if (saved === undefined) delete process.env.AWS_ENDPOINT_URL;
+      else process.env.AWS_ENDPOINT_URL = saved;
+    }
+  });
+});
+
 describe("canary", () => {
   it("finds no secret of any issued root session in what the tasks returned or threw", async () => {
     // A failure inside a session (throttled read) goes through the error path too.
