@@ -262,6 +262,18 @@ describe("S3 bucket policy unlock", () => {
     expect(keep(await readBucketPolicy(aws, { accountId: bucket.accountId, bucket: bucket.name })).policy).toBe(bucket.policy);
   });
 
+  it("lists at most 1,000 buckets and says so", async () => {
+    const account = freshAccount();
+    for (let i = account.bucketNames.length; i < 1002; i++) {
+      const name = `many-${i}-${account.id}`;
+      sim.state.buckets.set(name, { name, accountId: account.id, region: sim.region, creationDate: Date.now(), policy: null });
+      account.bucketNames.push(name);
+    }
+    const out = keep(await listBucketsWithPolicies(aws, { accountId: account.id }));
+    expect(out.truncated).toBe(true);
+    expect(out.buckets).toHaveLength(1000);
+  });
+
   it("deletes a locked policy once, then finds it already done", async () => {
     const bucket = withBucket();
     await control(sim, "POST", `/_sim/buckets/${bucket.name}/policy`, { locked: true });
