@@ -50,7 +50,10 @@ export type TDeletionItem = {
   /** "password" for the login profile, the shortened key id, the certificate id or the MFA serial. */
   id: string;
   result: "DELETED" | "ALREADY_DONE" | "FAILED";
-  /** Mutating calls made for this item (a virtual MFA device deleted too takes two). */
+  /**
+   * Mutating calls made for this item (a virtual MFA device deleted too takes two). An ALREADY_DONE
+   * item normally has 0; 1 when the credential vanished between the read and the delete (NoSuchEntity).
+   */
   calls: number;
   errorCode?: string;
   message?: string;
@@ -64,6 +67,7 @@ export type TDeletionOutcome = {
   /** Read back after the deletions; null when the precondition failed or the read-back failed. */
   after: TCurrentRootCredentials | null;
   items: TDeletionItem[];
+  /** Mutating calls sent, including ones AWS answered NoSuchEntity (the call log shows those as errors). */
   mutatingCalls: number;
   /** Every DELETED or ALREADY_DONE item was confirmed absent by reading back. */
   verified: boolean;
@@ -97,13 +101,17 @@ export async function deleteRootCredentials(
       const run = async (kind: TCredentialKind, id: string, present: boolean, calls: { operation: string; send: () => Promise<unknown> }[]) => {
         if (!present) return items.push({ kind, id, result: "ALREADY_DONE", calls: 0 });
         let made = 0;
-        for (const call of calls) {
+        for (const [i, call] of calls.entries()) {
           made++;
           try {
             await call.send();
           } catch (err) {
-            // Gone already (another run, or removed by hand): the goal is reached.
-            if (isAwsError(err, "NoSuchEntity")) continue;
+            // Gone already (another run, or removed by hand since the read): the goal is reached. A
+            // virtual device missing after its deactivation was deleted by someone else, same thing.
+            if (isAwsError(err, "NoSuchEntity")) {
+              if (i === 0) return items.push({ kind, id, result: "ALREADY_DONE", calls: made });
+              continue;
+            }
             return items.push({ kind, id, result: "FAILED", calls: made, ...itemError(err, call.operation, secrets) });
           }
         }

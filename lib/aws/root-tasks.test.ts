@@ -195,6 +195,22 @@ describe("deleteRootCredentials", () => {
     expect(out.verified).toBe(true);
   });
 
+  it("two runs at once remove each credential once: the loser's NoSuchEntity is already done", async () => {
+    const account = freshAccount();
+    await seed(account.id, { password: true, accessKeys: 1 });
+    const plan = planOf(account);
+    const since = await lastSeq();
+    const runs = keep(await Promise.all([0, 1].map(() => deleteRootCredentials(aws, { accountId: account.id, plan }))));
+    for (const kind of ["password", "accessKeys"]) {
+      const results = runs.map((r) => r.items.find((i) => i.kind === kind)!.result).sort();
+      expect(results).toEqual(["ALREADY_DONE", "DELETED"]);
+    }
+    expect(runs.every((r) => r.verified)).toBe(true);
+    const { json } = await control(sim, "GET", `/_sim/calls?accountId=${account.id}&since=${since}&outcome=ok`);
+    const applied = (json as { calls: { operation: string }[] }).calls.filter((c) => MUTATING.has(c.operation));
+    expect(applied.map((c) => c.operation).sort()).toEqual(["DeleteAccessKey", "DeleteLoginProfile"]);
+  });
+
   it("carries on after one delete fails, and reports it", async () => {
     const account = freshAccount();
     await seed(account.id, { accessKeys: 2, signingCertificates: 1 });
