@@ -54,6 +54,8 @@ export const ZConfig = z.object({
     }),
   /** A session ends this long after sign-in however active it is (at most a day). */
   SESSION_MAX_AGE_HOURS: zIntString(8, 1, 24),
+  /** Approving or running a break-glass execution needs an IdP sign-in (auth_time) at most this old. */
+  REAUTH_MAX_AGE_MINUTES: zIntString(15, 1, 1440),
 
   AWS_REGION: optionalString,
   /** Optional role to assume first (the management account or the IAM delegated-admin account). */

@@ -11,7 +11,17 @@ const ZScanScopeRecord = z.discriminatedUnion("type", [
 const ZIsoTime = z.string().datetime();
 
 export const ZAuditEventBody = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("user.signed_in"), payload: z.object({ groups: z.array(z.string()), roles: z.array(z.string()) }) }),
+  z.object({
+    type: z.literal("user.signed_in"),
+    payload: z.object({
+      groups: z.array(z.string()),
+      roles: z.array(z.string()),
+      /** The IdP's auth_time (null: the ID token had none); absent in events from before it was recorded. */
+      authTime: ZIsoTime.nullable().optional(),
+      /** The session of the same browser that this sign-in ended (a re-authentication). */
+      replacedSessionId: ZUuid.optional(),
+    }),
+  }),
   z.object({ type: z.literal("user.signed_out"), payload: z.object({}) }),
   z.object({
     type: z.literal("user.sessions_revoked"),
@@ -99,6 +109,85 @@ export const ZAuditEventBody = z.discriminatedUnion("type", [
       firstBadSeq: z.number().int().nullable(),
     }),
   }),
+  // ---- privileged tasks (lib/tasks) ----
+  z.object({
+    type: z.literal("request.created"),
+    payload: z.object({
+      requestId: ZUuid,
+      number: z.number().int(),
+      taskType: z.string(),
+      scopeLabel: z.string(),
+      targets: z.number().int().nonnegative(),
+      requiredApprovals: z.number().int().nonnegative(),
+      reason: z.string(),
+      ticket: z.string().nullable(),
+      /** SHA-256 (hex) of the RFC 8785 form of the frozen plan: what approvers approve. */
+      planSha256: z.string(),
+      retryOf: ZUuid.nullable().optional(),
+    }),
+  }),
+  z.object({
+    type: z.literal("request.voted"),
+    payload: z.object({
+      requestId: ZUuid,
+      decision: z.enum(["APPROVE", "REJECT"]),
+      comment: z.string().nullable(),
+      authTime: ZIsoTime.nullable(),
+      approvals: z.number().int(),
+      requiredApprovals: z.number().int(),
+    }),
+  }),
+  z.object({ type: z.literal("request.approved"), payload: z.object({ requestId: ZUuid, approvals: z.number().int(), startBy: ZIsoTime }) }),
+  z.object({ type: z.literal("request.rejected"), payload: z.object({ requestId: ZUuid, comment: z.string().nullable() }) }),
+  z.object({ type: z.literal("request.cancelled"), payload: z.object({ requestId: ZUuid, from: z.string() }) }),
+  z.object({ type: z.literal("request.expired"), payload: z.object({ requestId: ZUuid, from: z.enum(["PENDING", "APPROVED"]) }) }),
+  z.object({
+    type: z.literal("request.break_glass"),
+    payload: z.object({ requestId: ZUuid, reason: z.string(), authTime: ZIsoTime.nullable() }),
+  }),
+  z.object({ type: z.literal("request.reviewed"), payload: z.object({ requestId: ZUuid, comment: z.string().nullable() }) }),
+  z.object({ type: z.literal("task.started"), payload: z.object({ requestId: ZUuid, targets: z.number().int() }) }),
+  z.object({
+    type: z.literal("task.target_finished"),
+    payload: z.object({
+      requestId: ZUuid,
+      targetId: ZUuid,
+      accountId: z.string(),
+      resource: z.string().nullable(),
+      status: z.enum(["SUCCEEDED", "ALREADY_DONE", "PRECONDITION_FAILED", "FAILED"]),
+      /** STS request id of the AssumeRoot call (never its credentials), to match with CloudTrail. */
+      assumeRootRequestId: z.string().nullable(),
+      mutatingCalls: z.number().int().nonnegative(),
+      /** Per credential or policy: what was done. */
+      items: z.array(z.object({ kind: z.string(), id: z.string(), result: z.string() })).max(1_000),
+      differences: z.array(z.string()).max(100),
+      errorCode: z.string().nullable(),
+      evidenceSha256: z.string(),
+    }),
+  }),
+  z.object({
+    type: z.literal("task.finished"),
+    payload: z.object({
+      requestId: ZUuid,
+      status: z.enum(["SUCCEEDED", "PARTIALLY_SUCCEEDED", "FAILED"]),
+      succeeded: z.number().int(),
+      alreadyDone: z.number().int(),
+      preconditionFailed: z.number().int(),
+      failed: z.number().int(),
+    }),
+  }),
+  z.object({
+    type: z.literal("task.session_read"),
+    payload: z.object({
+      /** Why a root session was opened outside an approved request: listing or reading for a request dialog. */
+      purpose: z.enum(["list-resources", "read-policy"]),
+      taskPolicy: z.string(),
+      accountId: z.string(),
+      resource: z.string().nullable(),
+      assumeRootRequestId: z.string().nullable(),
+      count: z.number().int().nullable(),
+    }),
+  }),
 ]);
 
 export type TAuditEventBody = z.infer<typeof ZAuditEventBody>;
@@ -111,5 +200,5 @@ export function isAuditEventType(value: string): value is TAuditEventType {
   return (AUDIT_EVENT_TYPES as string[]).includes(value);
 }
 
-export const ZAuditTargetType = z.enum(["ORG", "OU", "ACCOUNT", "BUCKET", "QUEUE", "SCAN", "USER", "NOTIFICATION_CHANNEL"]);
+export const ZAuditTargetType = z.enum(["ORG", "OU", "ACCOUNT", "BUCKET", "QUEUE", "SCAN", "USER", "REQUEST", "NOTIFICATION_CHANNEL"]);
 export type TAuditTargetType = z.infer<typeof ZAuditTargetType>;

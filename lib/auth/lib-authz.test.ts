@@ -103,6 +103,34 @@ const FUNCTIONS: TRow[] = [
     call: (f, actor) => f({ actor, ...dayArgs, days: [1] } as never),
   },
   { module: "lib/inventory/roll-up-compliance-days.ts", name: "scannedStatusesToday", access: "accounts.read", system: true, call: (f, actor) => f({ actor, ...dayArgs } as never) },
+  { module: "lib/tasks/settings.ts", name: "getTaskSettings", access: "settings.read", system: true, call: (f, actor) => f({ actor, db } as never) },
+  { module: "lib/tasks/settings.ts", name: "updateTaskSettings", access: "settings.write", system: false, call: (f, actor) => f({ actor, patch: {}, db, now } as never) },
+  { module: "lib/tasks/settings.ts", name: "listApprovalRules", access: "settings.read", system: true, call: (f, actor) => f({ actor, organizationId: "o-x", db } as never) },
+  {
+    module: "lib/tasks/settings.ts",
+    name: "saveApprovalRule",
+    access: "settings.write",
+    system: false,
+    call: (f, actor) => f({ actor, organizationId: "o-x", input: { taskType: "DELETE_ROOT_CREDENTIALS", ouId: null, approvalsRequired: 1 }, db, now } as never),
+  },
+  { module: "lib/tasks/settings.ts", name: "deleteApprovalRule", access: "settings.write", system: false, call: (f, actor) => f({ actor, organizationId: "o-x", ruleId: UUID, db, now } as never) },
+  { module: "lib/tasks/requests.ts", name: "previewTaskRequest", access: "tasks.request", system: false, call: (f, actor) => f({ actor, input: { taskType: "X", scope: {} }, db, aws, now } as never) },
+  {
+    module: "lib/tasks/requests.ts",
+    name: "createTaskRequest",
+    access: "tasks.request",
+    system: false,
+    call: (f, actor) => f({ actor, input: { taskType: "X", scope: {}, reason: "a reason long enough" }, db, aws, now } as never),
+  },
+  { module: "lib/tasks/requests.ts", name: "voteOnTaskRequest", access: "tasks.approve", system: false, call: (f, actor) => f({ actor, requestId: UUID, decision: "APPROVE", db, now } as never) },
+  { module: "lib/tasks/requests.ts", name: "cancelTaskRequest", access: "tasks.request", system: false, call: (f, actor) => f({ actor, requestId: UUID, db, now } as never) },
+  { module: "lib/tasks/requests.ts", name: "reviewBreakGlass", access: "tasks.approve", system: false, call: (f, actor) => f({ actor, requestId: UUID, db, now } as never) },
+  { module: "lib/tasks/requests.ts", name: "retryTaskRequest", access: "tasks.request", system: false, call: (f, actor) => f({ actor, requestId: UUID, db, aws, now } as never) },
+  { module: "lib/tasks/list.ts", name: "listTaskRequests", access: "tasks.read", system: false, call: (f, actor) => f({ actor, query: {}, db } as never) },
+  { module: "lib/tasks/list.ts", name: "getTaskRequest", access: "tasks.read", system: false, call: (f, actor) => f({ actor, requestId: UUID, db, now } as never) },
+  { module: "lib/tasks/list.ts", name: "listTaskTargets", access: "tasks.read", system: false, call: (f, actor) => f({ actor, requestId: UUID, query: {}, db } as never) },
+  { module: "lib/tasks/list.ts", name: "getApprovalInbox", access: "tasks.approve", system: false, call: (f, actor) => f({ actor, db, now } as never) },
+  { module: "lib/tasks/resources.ts", name: "listTaskResources", access: "tasks.request", system: false, call: (f, actor) => f({ actor, accountId: "123456789012", service: "s3", db, aws, now } as never) },
   { module: "lib/auth/list-users.ts", name: "listUsers", access: "users.read", system: false, call: (f, actor) => f({ actor, db } as never) },
   { module: "lib/auth/get-own-user.ts", name: "getOwnUser", access: "signed-in", system: false, call: (f, actor) => f({ actor, db } as never) },
   { module: "lib/notify/list-channels.ts", name: "listChannels", access: "settings.read", system: false, call: (f, actor) => f({ actor, db } as never) },
@@ -136,6 +164,17 @@ const EXEMPT: Record<string, string> = {
   "lib/notify/enqueue-notification.ts insertOutboxRows": "the outbox insert behind enqueueNotification and sendTestNotification, inside their transactions",
   "lib/notify/deliver.ts deliverDueNotifications": "worker-only (notify-deliver job)",
   "lib/notify/send.ts sendToChannel": "worker-only; sends one claimed row, no database",
+  // lib/tasks: helpers called after the caller's own check, and the task worker's steps (they refuse every caller but SYSTEM).
+  "lib/tasks/settings.ts readTaskSettings": "read by lib/tasks itself after its own permission check; takes the caller's db or transaction",
+  "lib/tasks/settings.ts requiredApprovals": "inside createTaskRequest, after its tasks.request check",
+  "lib/tasks/plan.ts buildPlan": "inside previewTaskRequest/createTaskRequest, after their tasks.request check",
+  "lib/tasks/requests.ts currentOrganizationId": "which organization is current; no data beyond its id (callers check their own permission first)",
+  "lib/tasks/requests.ts expireTaskRequests": "worker-only (task tick); refuses every caller but SYSTEM",
+  "lib/tasks/execute.ts startTaskExecution": "worker-only (task start job); refuses every caller but SYSTEM",
+  "lib/tasks/execute.ts runTaskBatch": "worker-only (task batch job); refuses every caller but SYSTEM",
+  "lib/tasks/execute.ts finishTaskRequest": "worker-only (end of a task batch)",
+  "lib/tasks/execute.ts findOrphanedTargets": "worker-only (task tick); refuses every caller but SYSTEM",
+  "lib/tasks/execute.ts runTarget": "worker-only; AWS calls for one claimed target, no database",
   "lib/inventory/scan-batch.ts appendScanFinished": "writes scan.finished inside the caller's transaction (batch job, recovery, a scan that could not be queued)",
 };
 
@@ -144,6 +183,9 @@ const SCANNED = [
   ...readdirSync(path.join(ROOT, "lib/inventory"))
     .filter((f) => f.endsWith(".ts") && !/\.(test|fixtures)\.ts$/.test(f) && !f.endsWith("-test-helpers.ts"))
     .map((f) => `lib/inventory/${f}`),
+  ...readdirSync(path.join(ROOT, "lib/tasks"))
+    .filter((f) => f.endsWith(".ts") && !/\.(test|fixtures)\.ts$/.test(f) && !f.endsWith("-test-helpers.ts"))
+    .map((f) => `lib/tasks/${f}`),
   "lib/auth/list-users.ts",
   "lib/auth/get-own-user.ts",
   "lib/auth/upsert-user.ts",

@@ -21,12 +21,16 @@ export const PERMISSIONS = {
     roles: ["auditor", "operator", "approver", "admin"],
   },
   "tasks.request": {
-    description: "Request a privileged root task on an account.",
-    roles: ["operator"],
+    description: "Request a privileged root task on an account, a selection or an OU; cancel or retry one's own requests.",
+    roles: ["operator", "admin"],
   },
   "tasks.approve": {
     description: "Approve or reject a privileged task someone else requested.",
     roles: ["approver"],
+  },
+  "tasks.breakglass": {
+    description: "Run an urgent task without approval when break-glass is on (a reason is required; approvers review it afterwards).",
+    roles: ["admin"],
   },
   "audit.read": {
     description: "Read the audit log, verify its chain and export signed bundles of it.",

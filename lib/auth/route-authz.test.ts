@@ -58,6 +58,22 @@ export const ROUTES: TRow[] = [
   { method: "POST", route: "/api/notify/channels/[channelId]/test", access: "settings.write", params: { channelId: UUID }, body: {} },
   { method: "GET", route: "/api/notify/deliveries", access: "settings.read" },
   { method: "GET", route: "/api/notify/notified", access: "tasks.read" },
+  { method: "GET", route: "/api/requests", access: "tasks.read" },
+  { method: "POST", route: "/api/requests", access: "tasks.request", body: {} },
+  { method: "POST", route: "/api/requests/preview", access: "tasks.request", body: {} },
+  { method: "GET", route: "/api/requests/[requestId]", access: "tasks.read", params: { requestId: UUID } },
+  { method: "GET", route: "/api/requests/[requestId]/targets", access: "tasks.read", params: { requestId: UUID } },
+  { method: "POST", route: "/api/requests/[requestId]/votes", access: "tasks.approve", params: { requestId: UUID }, body: { decision: "APPROVE" } },
+  { method: "POST", route: "/api/requests/[requestId]/cancel", access: "tasks.request", params: { requestId: UUID }, body: {} },
+  { method: "POST", route: "/api/requests/[requestId]/retry", access: "tasks.request", params: { requestId: UUID }, body: {} },
+  { method: "POST", route: "/api/requests/[requestId]/review", access: "tasks.approve", params: { requestId: UUID }, body: {} },
+  { method: "GET", route: "/api/approvals", access: "tasks.approve" },
+  { method: "GET", route: "/api/accounts/[accountId]/resources", access: "tasks.request", params: { accountId: "123456789012" } },
+  { method: "GET", route: "/api/settings/tasks", access: "settings.read" },
+  { method: "PATCH", route: "/api/settings/tasks", access: "settings.write", body: {} },
+  { method: "GET", route: "/api/settings/approval-rules", access: "settings.read" },
+  { method: "POST", route: "/api/settings/approval-rules", access: "settings.write", body: {} },
+  { method: "DELETE", route: "/api/settings/approval-rules/[ruleId]", access: "settings.write", params: { ruleId: UUID } },
 ];
 
 const METHODS: TMethod[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];

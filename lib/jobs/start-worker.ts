@@ -12,6 +12,7 @@ import { recoverStalledScans } from "@/lib/inventory/recover-scans";
 import { batchFailure, failRemainingAccounts, runScanBatch } from "@/lib/inventory/scan-batch";
 import { runScheduledScanIfDue } from "@/lib/inventory/scan-scheduled";
 import { registerAuditJobs } from "./audit-jobs";
+import { registerTaskJobs } from "./task-jobs";
 import { QUEUES, createBoss, type TScanBatchJob } from "./boss";
 import { registerNotifyJobs } from "./notify-jobs";
 
@@ -28,6 +29,8 @@ export type TWorkerOptions = {
   /** How often stalled scans are repaired (recover-scans.ts). */
   recoveryCron?: string;
   log?: (line: string) => void;
+  /** Run the privileged-task queues too (default); tests that drive tasks by hand turn them off. */
+  tasks?: boolean;
 };
 
 export type TWorker = { boss: PgBoss; stop: () => Promise<void> };
@@ -96,6 +99,7 @@ export async function startWorker(options: TWorkerOptions = {}): Promise<TWorker
   if (intervalHours > 0) await boss.schedule(QUEUES.scheduledScan, options.scheduleCron ?? "*/10 * * * *");
   else await boss.unschedule(QUEUES.scheduledScan);
   await registerAuditJobs(boss, { db, log });
+  if (options.tasks !== false) await registerTaskJobs(boss, { db, aws: getAws, log, signal: stopping.signal });
   await registerNotifyJobs(boss, { db, log });
 
   log(`started: ${concurrency} audits in flight at most, ${pollers} batch pollers, scheduled scans ${intervalHours > 0 ? `every ${intervalHours} h` : "off"}`);

@@ -1,0 +1,126 @@
+// pg-boss queues of the privileged tasks: "start" (APPROVED -> EXECUTING, then one batch job per
+// TASK_BATCH_SIZE targets), "batch" (run those targets) and a one-minute tick that expires requests,
+// starts approved ones whose start job was lost, and re-queues targets whose worker died.
+import type { JobWithMetadata, PgBoss } from "pg-boss";
+import { SYSTEM } from "@/lib/auth/actor";
+import type { TAwsContext } from "@/lib/aws/context";
+import { redactSecrets } from "@/lib/aws/errors";
+import type { PrismaClient } from "@/lib/db/generated/client";
+import { startScan } from "@/lib/inventory/start-scan";
+import { findOrphanedTargets, runTaskBatch, startTaskExecution } from "@/lib/tasks/execute";
+import { expireTaskRequests } from "@/lib/tasks/requests";
+import { requestAuditCopy } from "./audit-jobs";
+import { getJobClient } from "./boss";
+
+export const TASK_QUEUES = {
+  start: "task-start",
+  batch: "task-batch",
+  tick: "task-tick",
+} as const;
+
+export type TTaskStartJob = { requestId: string };
+export type TTaskBatchJob = { requestId: string; targetIds: string[] };
+
+/** A dead worker's batch is retried after its expiry; its targets' claims carry the job id, so the retry takes them back. */
+export const TASK_BATCH_JOB = { retryLimit: 5, retryDelay: 10, retryBackoff: true, expireInSeconds: 14 * 60 } as const;
+
+export async function ensureTaskQueues(boss: PgBoss): Promise<void> {
+  await boss.createQueue(TASK_QUEUES.start, { retryLimit: 5, retryDelay: 5, retryBackoff: true, expireInSeconds: 5 * 60 });
+  await boss.createQueue(TASK_QUEUES.batch, { ...TASK_BATCH_JOB });
+  await boss.createQueue(TASK_QUEUES.tick, { retryLimit: 0, expireInSeconds: 5 * 60 });
+}
+
+/** Queues the start of an approved request (after the approving transaction committed). */
+export async function queueTaskStart(boss: PgBoss, requestId: string): Promise<void> {
+  await ensureTaskQueues(boss);
+  await boss.send(TASK_QUEUES.start, { requestId } satisfies TTaskStartJob, { singletonKey: requestId });
+}
+
+/** The afterCommit hook route handlers pass to lib/tasks: approved requests start right away. */
+export async function afterTaskCommit(event: { kind: string; requestId: string }): Promise<void> {
+  const boss = await getJobClient();
+  if (event.kind === "approved") await queueTaskStart(boss, event.requestId);
+  await requestAuditCopy(boss);
+}
+
+async function queueBatches(boss: PgBoss, requestId: string, batches: string[][]): Promise<void> {
+  if (batches.length === 0) return;
+  await boss.insert(
+    TASK_QUEUES.batch,
+    batches.map((targetIds) => ({ data: { requestId, targetIds } satisfies TTaskBatchJob, ...TASK_BATCH_JOB })),
+  );
+}
+
+export type TTaskWorkerOptions = {
+  db: PrismaClient;
+  aws: () => TAwsContext;
+  log: (line: string) => void;
+  signal: AbortSignal;
+  /** Batches run at once per process, and targets at once per batch. */
+  batchPollers?: number;
+  targetConcurrency?: number;
+  clock?: () => Date;
+};
+
+export async function registerTaskJobs(boss: PgBoss, o: TTaskWorkerOptions): Promise<void> {
+  await ensureTaskQueues(boss);
+  const clock = o.clock ?? (() => new Date());
+  const rescan = async (accountIds: string[]) => {
+    await startScan({ actor: SYSTEM, scope: { type: "ACCOUNTS", accountIds }, trigger: "MANUAL", db: o.db, boss });
+  };
+
+  await boss.work<TTaskStartJob>(TASK_QUEUES.start, { pollingIntervalSeconds: 1 }, async ([job]) => {
+    const { batches } = await startTaskExecution({ actor: SYSTEM, db: o.db, clock, requestId: job!.data.requestId });
+    await queueBatches(boss, job!.data.requestId, batches);
+    if (batches.length > 0) o.log(`request ${job!.data.requestId}: ${batches.length} batch(es) queued`);
+  });
+
+  await boss.work(
+    TASK_QUEUES.batch,
+    { batchSize: 1, localConcurrency: o.batchPollers ?? 4, pollingIntervalSeconds: 0.5, includeMetadata: true },
+    async ([job]: JobWithMetadata<TTaskBatchJob>[]) => {
+      try {
+        const out = await runTaskBatch({
+          actor: SYSTEM,
+          db: o.db,
+          aws: o.aws(),
+          clock,
+          requestId: job!.data.requestId,
+          targetIds: job!.data.targetIds,
+          claimToken: job!.id,
+          concurrency: o.targetConcurrency ?? 8,
+          rescan,
+          signal: o.signal,
+        });
+        await requestAuditCopy(boss);
+        o.log(`request ${job!.data.requestId}: batch ran ${out.ran} target(s)`);
+      } catch (err) {
+        // pg-boss keeps a thrown error in the job row: only a redacted message goes there.
+        const message = redactSecrets(err instanceof Error ? err.message : String(err));
+        o.log(`request ${job!.data.requestId}: batch attempt ${job!.retryCount + 1} failed: ${message}`);
+        throw new Error(message);
+      }
+    },
+  );
+
+  await boss.work(TASK_QUEUES.tick, { pollingIntervalSeconds: 5 }, async () => {
+    try {
+      const now = clock();
+      const expired = await expireTaskRequests({ actor: SYSTEM, db: o.db, now });
+      if (expired.length > 0) o.log(`tasks: ${expired.length} request(s) expired`);
+      // Approved requests whose start job was lost (queueing after the commit failed).
+      const approved = await o.db.taskRequest.findMany({ where: { status: "APPROVED", startBy: { gt: now } }, select: { id: true }, take: 100 });
+      for (const r of approved) await queueTaskStart(boss, r.id);
+      for (const orphan of await findOrphanedTargets({ actor: SYSTEM, db: o.db, now })) {
+        const batches: string[][] = [];
+        for (let i = 0; i < orphan.targetIds.length; i += 25) batches.push(orphan.targetIds.slice(i, i + 25));
+        await queueBatches(boss, orphan.requestId, batches);
+        o.log(`tasks: request ${orphan.requestId}: ${orphan.targetIds.length} target(s) queued again`);
+      }
+      if (expired.length > 0) await requestAuditCopy(boss);
+    } catch (err) {
+      o.log(`task tick failed: ${redactSecrets(err instanceof Error ? err.message : String(err))}`);
+    }
+  });
+  await boss.schedule(TASK_QUEUES.tick, "* * * * *");
+}
