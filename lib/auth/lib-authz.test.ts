@@ -174,6 +174,7 @@ const EXEMPT: Record<string, string> = {
   "lib/tasks/execute.ts runTaskBatch": "worker-only (task batch job); refuses every caller but SYSTEM",
   "lib/tasks/execute.ts finishTaskRequest": "worker-only (end of a task batch)",
   "lib/tasks/execute.ts findOrphanedTargets": "worker-only (task tick); refuses every caller but SYSTEM",
+  "lib/tasks/notify-request.ts notifyRequest": "writes the outbox rows inside a transition's transaction, after that transition's own check",
   "lib/tasks/execute.ts runTarget": "worker-only; AWS calls for one claimed target, no database",
   "lib/inventory/scan-batch.ts appendScanFinished": "writes scan.finished inside the caller's transaction (batch job, recovery, a scan that could not be queued)",
 };

@@ -11,6 +11,7 @@ import { findOrphanedTargets, runTaskBatch, startTaskExecution } from "@/lib/tas
 import { expireTaskRequests } from "@/lib/tasks/requests";
 import { requestAuditCopy } from "./audit-jobs";
 import { getJobClient } from "./boss";
+import { requestNotificationDelivery } from "./notify-jobs";
 
 export const TASK_QUEUES = {
   start: "task-start",
@@ -41,6 +42,7 @@ export async function afterTaskCommit(event: { kind: string; requestId: string }
   const boss = await getJobClient();
   if (event.kind === "approved") await queueTaskStart(boss, event.requestId);
   await requestAuditCopy(boss);
+  await requestNotificationDelivery(boss);
 }
 
 async function queueBatches(boss: PgBoss, requestId: string, batches: string[][]): Promise<void> {
@@ -93,6 +95,7 @@ export async function registerTaskJobs(boss: PgBoss, o: TTaskWorkerOptions): Pro
           signal: o.signal,
         });
         await requestAuditCopy(boss);
+        await requestNotificationDelivery(boss);
         o.log(`request ${job!.data.requestId}: batch ran ${out.ran} target(s)`);
       } catch (err) {
         // pg-boss keeps a thrown error in the job row: only a redacted message goes there.
@@ -117,7 +120,10 @@ export async function registerTaskJobs(boss: PgBoss, o: TTaskWorkerOptions): Pro
         await queueBatches(boss, orphan.requestId, batches);
         o.log(`tasks: request ${orphan.requestId}: ${orphan.targetIds.length} target(s) queued again`);
       }
-      if (expired.length > 0) await requestAuditCopy(boss);
+      if (expired.length > 0) {
+        await requestAuditCopy(boss);
+        await requestNotificationDelivery(boss);
+      }
     } catch (err) {
       o.log(`task tick failed: ${redactSecrets(err instanceof Error ? err.message : String(err))}`);
     }

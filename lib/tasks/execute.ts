@@ -13,6 +13,7 @@ import { allowPasswordRecovery, deleteRootCredentials, unlockBucketPolicy, unloc
 import type { PrismaClient, TaskTarget } from "@/lib/db/generated/client";
 import { AppError } from "@/lib/errors";
 import { TASKS, ZTaskType, type TTargetStatus } from "./catalogue";
+import { notifyRequest } from "./notify-request";
 import type { TTargetPreview } from "./plan";
 
 type TTx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
@@ -263,6 +264,14 @@ export async function finishTaskRequest(deps: TExecutionDeps & { requestId: stri
       target: { type: "REQUEST", id: deps.requestId },
       payload: { requestId: deps.requestId, status, succeeded, alreadyDone, preconditionFailed: n("PRECONDITION_FAILED"), failed: n("FAILED") },
       time: now,
+    });
+    const request = await tx.taskRequest.findUniqueOrThrow({ where: { id: deps.requestId } });
+    const summary = `${succeeded} succeeded, ${alreadyDone} already done, ${n("PRECONDITION_FAILED")} left alone (changed since the request), ${n("FAILED")} failed.`;
+    await notifyRequest(tx, request, status === "SUCCEEDED" ? "task.succeeded" : "task.failed", {
+      title: status === "SUCCEEDED" ? "succeeded" : status === "FAILED" ? "failed" : "partially succeeded",
+      text: summary,
+      time: now,
+      data: { status, succeeded, alreadyDone, preconditionFailed: n("PRECONDITION_FAILED"), failed: n("FAILED") },
     });
     return status;
   });

@@ -5,6 +5,7 @@ import { assertPermission, type TActor } from "@/lib/auth/actor";
 import { prisma as defaultDb } from "@/lib/db/client";
 import type { Prisma, PrismaClient } from "@/lib/db/generated/client";
 import { AppError } from "@/lib/errors";
+import { listNotificationsFor } from "@/lib/notify/list-deliveries";
 import { OPEN_STATUSES, REQUEST_STATUSES, TARGET_STATUSES, TASK_TYPES, ZRequestStatus, ZTaskType } from "./catalogue";
 
 export const ZRequestListQuery = z
@@ -121,6 +122,8 @@ export type TRequestDetail = TRequestSummary & {
   votes: { voterId: string; voterLabel: string; decision: string; comment: string | null; authTime: string | null; createdAt: string }[];
   targetCounts: Record<string, number>;
   timeline: { seq: number; time: string; type: string; actor: string | null; payload: unknown }[];
+  /** Which channels were told about it, per event (newest first). */
+  notified: { label: string; event: string; status: string; createdAt: string }[];
   /** What the signed-in user may do with it now. */
   can: { approve: boolean; reject: boolean; cancel: boolean; retry: boolean; review: boolean };
   whyNot: string | null;
@@ -143,6 +146,7 @@ export async function getTaskRequest(options: { actor: TActor | null; requestId:
     take: 200,
     select: { seq: true, time: true, type: true, actorEmail: true, actorType: true, payload: true },
   });
+  const notified = await listNotificationsFor(actor, { subjectId: r.id, db });
   const isApprover = actor.roles.includes("approver");
   const mine = r.requestedById === actor.userId;
   const voted = r.votes.some((v) => v.voterId === actor.userId);
@@ -164,6 +168,7 @@ export async function getTaskRequest(options: { actor: TActor | null; requestId:
     startedAt: r.startedAt?.toISOString() ?? null,
     votes: r.votes.map((v) => ({ voterId: v.voterId, voterLabel: v.voterLabel, decision: v.decision, comment: v.comment, authTime: v.authTime?.toISOString() ?? null, createdAt: v.createdAt.toISOString() })),
     targetCounts: Object.fromEntries(counts.map((c) => [c.status, c._count._all])),
+    notified: notified.map((n) => ({ label: n.label, event: n.event, status: n.status, createdAt: n.createdAt.toISOString() })),
     timeline: events.map((e) => ({ seq: Number(e.seq), time: e.time.toISOString(), type: e.type, actor: e.actorType === "SYSTEM" ? "Rootwarden" : e.actorEmail, payload: e.payload })),
     can: {
       approve: isApprover && pending && !mine && !voted,

@@ -12,6 +12,7 @@ import { prisma as defaultDb } from "@/lib/db/client";
 import type { PrismaClient, TaskRequest } from "@/lib/db/generated/client";
 import { AppError } from "@/lib/errors";
 import { TASKS, type TRequestStatus } from "./catalogue";
+import { notifyRequest } from "./notify-request";
 import { buildPlan, type TPlan } from "./plan";
 import { readTaskSettings, requiredApprovals } from "./settings";
 
@@ -170,7 +171,9 @@ export async function createTaskRequest(options: { actor: TActor | null; input: 
           },
           time: now,
         });
+        if (!breakGlass) await notifyRequest(tx, request, "request.created", { title: `needs ${request.requiredApprovals} approval${request.requiredApprovals === 1 ? "" : "s"}`, time: now });
         if (breakGlass) {
+          await notifyRequest(tx, request, "break_glass.used", { title: `break-glass execution by ${request.requestedByLabel}, review it`, time: now });
           await appendAuditEvent(tx, {
             type: "request.break_glass",
             actor,
@@ -267,6 +270,7 @@ export async function voteOnTaskRequest(options: {
       if (!ok) throw new AppError("CONFLICT", closedMessage(request));
       await tx.taskTarget.updateMany({ where: { requestId: request.id, status: "PENDING" }, data: { status: "CANCELLED", finishedAt: now, message: "The request was rejected." } });
       await appendAuditEvent(tx, { type: "request.rejected", actor, organizationId: request.organizationId, target: { type: "REQUEST", id: request.id }, payload: { requestId: request.id, comment }, time: now });
+      await notifyRequest(tx, request, "request.rejected", { title: `rejected by ${describeActor(actor)}`, text: comment ? `Comment: ${comment}` : undefined, time: now });
       return { request: await tx.taskRequest.findUniqueOrThrow({ where: { id: request.id } }), approved: false };
     }
     if (approvals < request.requiredApprovals) {
@@ -284,6 +288,7 @@ export async function voteOnTaskRequest(options: {
       payload: { requestId: request.id, approvals, startBy: startBy.toISOString() },
       time: now,
     });
+    await notifyRequest(tx, request, "request.approved", { title: `approved; it starts now`, text: comment ? `Comment from ${describeActor(actor)}: ${comment}` : undefined, time: now });
     return { request: await tx.taskRequest.findUniqueOrThrow({ where: { id: request.id } }), approved: true };
   });
   await options.afterCommit?.({ kind: result.approved ? "approved" : "closed", requestId: result.request.id });
@@ -311,6 +316,7 @@ export async function cancelTaskRequest(options: { actor: TActor | null; request
     if (!ok) throw new AppError("CONFLICT", closedMessage(request));
     await tx.taskTarget.updateMany({ where: { requestId: request.id, status: "PENDING" }, data: { status: "CANCELLED", finishedAt: now, message: "The request was cancelled." } });
     await appendAuditEvent(tx, { type: "request.cancelled", actor, organizationId: request.organizationId, target: { type: "REQUEST", id: request.id }, payload: { requestId: request.id, from }, time: now });
+    await notifyRequest(tx, request, "request.cancelled", { title: `cancelled by ${describeActor(actor)}`, time: now });
     return tx.taskRequest.findUniqueOrThrow({ where: { id: request.id } });
   });
   await options.afterCommit?.({ kind: "closed", requestId: request.id });
@@ -370,6 +376,7 @@ export async function expireTaskRequests(options: { actor: TCaller; db?: PrismaC
         payload: { requestId: id, from: from as "PENDING" | "APPROVED" },
         time: now,
       });
+      await notifyRequest(tx, request, "request.expired", { title: "expired", text: why, time: now });
       return true;
     });
     if (done) expired.push(id);

@@ -393,3 +393,40 @@ describe("privileged tasks", () => {
     expect((await f.db.prisma.taskRequest.findUniqueOrThrow({ where: { id: request.id } })).status).toBe("CANCELLED");
   });
 });
+
+describe("task notifications", () => {
+  it("writes request.created to the approvers' channel in the request's transaction, and the request page names it", async () => {
+    const f = await startInventoryFixture(await startAwsSim({ accounts: 12, seed: 5 }));
+    const worker = await startWorker({ databaseUrl: f.db.url, db: f.db.prisma, aws: f.aws, concurrency: 4, batchSize: 10, intervalHours: 0, tasks: false, log: () => {} });
+    try {
+      const db = f.db.prisma;
+      await syncOrganization({ actor: SYSTEM, db, aws: f.aws });
+      const a = [...f.sim.state.accounts.values()].find((x) => x.state === "ACTIVE" && x.id !== f.sim.managementAccountId)!;
+      a.root.loginProfile = { createDate: Date.now(), passwordResetRequired: false };
+      const s = await startScan({ actor: SYSTEM, scope: { type: "ACCOUNTS", accountIds: [a.id] }, db, boss: worker.boss });
+      await waitForScan(db, s.id);
+      const channel = await db.notificationChannel.create({
+        data: { kind: "WEBHOOK", name: "sec-approvals", config: { url: "http://127.0.0.1:9/hook", secret: "s" }, events: ["request.created", "request.approved", "task.succeeded"], enabled: true, createdAt: new Date(), createdBy: "test", updatedAt: new Date() },
+      });
+      const operator = await testActor(db, ["operator"]);
+      const approver = await testActor(db, ["approver"]);
+      const { request } = await createTaskRequest({
+        actor: operator,
+        input: { taskType: "DELETE_ROOT_CREDENTIALS", scope: { type: "ACCOUNT", accountId: a.id }, params: { kinds: ["password"] }, reason: "Remove the leftover root password" },
+        db,
+        aws: () => f.aws,
+      });
+      const rows = await db.notification.findMany({ where: { channelId: channel.id } });
+      expect(rows.map((r) => [r.event, r.link, r.idempotencyKey])).toEqual([["request.created", `/requests/${request.id}`, `request.created:${request.id}`]]);
+      await voteOnTaskRequest({ actor: approver, requestId: request.id, decision: "APPROVE", db });
+      expect((await executeNow(db, f.aws, request.id)).status).toBe("SUCCEEDED");
+      const events = (await db.notification.findMany({ where: { channelId: channel.id }, orderBy: { createdAt: "asc" } })).map((r) => r.event);
+      expect(events).toEqual(["request.created", "request.approved", "task.succeeded"]);
+      const detail = await getTaskRequest({ actor: operator, requestId: request.id, db });
+      expect(detail.notified.map((n) => n.label)).toContain("sec-approvals (Webhook)");
+    } finally {
+      await worker.stop();
+      await f.close();
+    }
+  });
+});
