@@ -162,7 +162,7 @@ function Ids({ ids }: { ids: string[] }) {
 }
 
 /** An unlock plan: the current policy as read in the root session and, for a replacement, the diff. */
-export function UnlockPreview({ target }: { target: TSerialized<TPlannedTarget> }) {
+export function UnlockPreview({ target }: { target: Pick<TSerialized<TPlannedTarget>, "accountId" | "accountName" | "resourceName"> & { preview: unknown } }) {
   const p = target.preview as TTargetPreview;
   if (p.kind !== "UNLOCK_S3_BUCKET_POLICY" && p.kind !== "UNLOCK_SQS_QUEUE_POLICY") return null;
   return (
