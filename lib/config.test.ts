@@ -17,6 +17,7 @@ describe("parseConfig", () => {
     const config = parseConfig({});
     expect(config.PORT).toBe(3000);
     expect(config.SESSION_MAX_AGE_HOURS).toBe(8);
+    expect(config.REAUTH_MAX_AGE_MINUTES).toBe(15);
     expect(config.COMPLIANCE_FRESHNESS_HOURS).toBe(48);
     expect(config.SCAN_INTERVAL_HOURS).toBe(24);
     expect(config.WORKER_IN_WEB).toBe(true);
@@ -34,6 +35,13 @@ describe("parseConfig", () => {
         expect.stringMatching(/^WORKER_IN_WEB: must be true or false/),
       ]),
     );
+  });
+
+  it("takes REAUTH_MAX_AGE_MINUTES from 1 to 1440 and names a bad value", () => {
+    expect(parseConfig({ REAUTH_MAX_AGE_MINUTES: "5" }).REAUTH_MAX_AGE_MINUTES).toBe(5);
+    for (const bad of ["0", "1441", "ten", "2.5"]) {
+      expect(problemsOf({ REAUTH_MAX_AGE_MINUTES: bad })).toEqual([`REAUTH_MAX_AGE_MINUTES: must be a whole number from 1 to 1440, got "${bad}"`]);
+    }
   });
 
   it("rejects a short session secret and a malformed role ARN", () => {

@@ -54,6 +54,8 @@ export const ZConfig = z.object({
     }),
   /** A session ends this long after sign-in however active it is (at most a day). */
   SESSION_MAX_AGE_HOURS: zIntString(8, 1, 24),
+  /** Approving or running a break-glass execution needs an IdP sign-in (auth_time) at most this old. */
+  REAUTH_MAX_AGE_MINUTES: zIntString(15, 1, 1440),
 
   AWS_REGION: optionalString,
   /** Optional role to assume first (the management account or the IAM delegated-admin account). */
@@ -91,6 +93,13 @@ export const ZConfig = z.object({
   /** S3 bucket (Object Lock recommended) that receives copies of the signed checkpoints. */
   AUDIT_COPY_S3_BUCKET: optionalString,
   AUDIT_COPY_S3_PREFIX: z.string().default("rootwarden-audit/"),
+
+  /** SMTP server for e-mail notification channels, e.g. smtps://user:pass@smtp.example.com:465. */
+  SMTP_URL: optionalString.refine((v) => v === undefined || /^smtps?:\/\//.test(v), { message: "must be an smtp:// or smtps:// URL" }),
+  /** Sender of notification e-mails. */
+  NOTIFY_EMAIL_FROM: z.string().default("Rootwarden <rootwarden@localhost>"),
+  /** Lets webhook and Slack channels reach private (RFC 1918, unique-local) addresses, for receivers inside your network. */
+  NOTIFY_ALLOW_PRIVATE_HOSTS: bool(false),
 });
 
 export type TConfig = z.infer<typeof ZConfig>;

@@ -4,6 +4,8 @@
 export const APP_ERROR_STATUS = {
   BAD_REQUEST: 400,
   UNAUTHENTICATED: 401,
+  /** Signed in, but the IdP sign-in is too old for this action: sign in again (details.reauth). */
+  REAUTH_REQUIRED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,

@@ -11,7 +11,17 @@ const ZScanScopeRecord = z.discriminatedUnion("type", [
 const ZIsoTime = z.string().datetime();
 
 export const ZAuditEventBody = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("user.signed_in"), payload: z.object({ groups: z.array(z.string()), roles: z.array(z.string()) }) }),
+  z.object({
+    type: z.literal("user.signed_in"),
+    payload: z.object({
+      groups: z.array(z.string()),
+      roles: z.array(z.string()),
+      /** The IdP's auth_time (null: the ID token had none); absent in events from before it was recorded. */
+      authTime: ZIsoTime.nullable().optional(),
+      /** The session of the same browser that this sign-in ended (a re-authentication). */
+      replacedSessionId: ZUuid.optional(),
+    }),
+  }),
   z.object({ type: z.literal("user.signed_out"), payload: z.object({}) }),
   z.object({
     type: z.literal("user.sessions_revoked"),
@@ -73,6 +83,20 @@ export const ZAuditEventBody = z.discriminatedUnion("type", [
       lastSeq: z.number().int().nullable(),
     }),
   }),
+  z.object({
+    type: z.literal("notify.channel_created"),
+    payload: z.object({ channelId: ZUuid, kind: z.string(), name: z.string(), events: z.array(z.string()), host: z.string().nullable() }),
+  }),
+  z.object({
+    type: z.literal("notify.channel_updated"),
+    payload: z.object({
+      channelId: ZUuid,
+      name: z.string(),
+      changes: z.record(z.string(), z.object({ from: z.unknown(), to: z.unknown() })),
+    }),
+  }),
+  z.object({ type: z.literal("notify.channel_deleted"), payload: z.object({ channelId: ZUuid, kind: z.string(), name: z.string() }) }),
+  z.object({ type: z.literal("notify.test_requested"), payload: z.object({ channelId: ZUuid, name: z.string(), notificationId: ZUuid }) }),
   z.object({
     type: z.literal("audit.verified"),
     payload: z.object({
@@ -176,5 +200,5 @@ export function isAuditEventType(value: string): value is TAuditEventType {
   return (AUDIT_EVENT_TYPES as string[]).includes(value);
 }
 
-export const ZAuditTargetType = z.enum(["ORG", "OU", "ACCOUNT", "BUCKET", "QUEUE", "SCAN", "USER", "REQUEST"]);
+export const ZAuditTargetType = z.enum(["ORG", "OU", "ACCOUNT", "BUCKET", "QUEUE", "SCAN", "USER", "REQUEST", "NOTIFICATION_CHANNEL"]);
 export type TAuditTargetType = z.infer<typeof ZAuditTargetType>;

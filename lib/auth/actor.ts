@@ -10,6 +10,11 @@ export type TActor = {
   email: string | null;
   name: string | null;
   roles: TRole[];
+  /**
+   * When the IdP last authenticated this person (the ID token's auth_time at this session's
+   * sign-in); null when the IdP did not say. Approvals and break-glass check it (assertFreshAuth).
+   */
+  authTime?: Date | null;
 };
 
 /**

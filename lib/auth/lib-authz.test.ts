@@ -103,8 +103,49 @@ const FUNCTIONS: TRow[] = [
     call: (f, actor) => f({ actor, ...dayArgs, days: [1] } as never),
   },
   { module: "lib/inventory/roll-up-compliance-days.ts", name: "scannedStatusesToday", access: "accounts.read", system: true, call: (f, actor) => f({ actor, ...dayArgs } as never) },
+  { module: "lib/tasks/settings.ts", name: "getTaskSettings", access: "settings.read", system: true, call: (f, actor) => f({ actor, db } as never) },
+  { module: "lib/tasks/settings.ts", name: "updateTaskSettings", access: "settings.write", system: false, call: (f, actor) => f({ actor, patch: {}, db, now } as never) },
+  { module: "lib/tasks/settings.ts", name: "listApprovalRules", access: "settings.read", system: true, call: (f, actor) => f({ actor, organizationId: "o-x", db } as never) },
+  {
+    module: "lib/tasks/settings.ts",
+    name: "saveApprovalRule",
+    access: "settings.write",
+    system: false,
+    call: (f, actor) => f({ actor, organizationId: "o-x", input: { taskType: "DELETE_ROOT_CREDENTIALS", ouId: null, approvalsRequired: 1 }, db, now } as never),
+  },
+  { module: "lib/tasks/settings.ts", name: "deleteApprovalRule", access: "settings.write", system: false, call: (f, actor) => f({ actor, organizationId: "o-x", ruleId: UUID, db, now } as never) },
+  { module: "lib/tasks/requests.ts", name: "previewTaskRequest", access: "tasks.request", system: false, call: (f, actor) => f({ actor, input: { taskType: "X", scope: {} }, db, aws, now } as never) },
+  {
+    module: "lib/tasks/requests.ts",
+    name: "createTaskRequest",
+    access: "tasks.request",
+    system: false,
+    call: (f, actor) => f({ actor, input: { taskType: "X", scope: {}, reason: "a reason long enough" }, db, aws, now } as never),
+  },
+  { module: "lib/tasks/requests.ts", name: "voteOnTaskRequest", access: "tasks.approve", system: false, call: (f, actor) => f({ actor, requestId: UUID, decision: "APPROVE", db, now } as never) },
+  { module: "lib/tasks/requests.ts", name: "cancelTaskRequest", access: "tasks.request", system: false, call: (f, actor) => f({ actor, requestId: UUID, db, now } as never) },
+  { module: "lib/tasks/requests.ts", name: "reviewBreakGlass", access: "tasks.approve", system: false, call: (f, actor) => f({ actor, requestId: UUID, db, now } as never) },
+  { module: "lib/tasks/requests.ts", name: "retryTaskRequest", access: "tasks.request", system: false, call: (f, actor) => f({ actor, requestId: UUID, db, aws, now } as never) },
+  { module: "lib/tasks/list.ts", name: "listTaskRequests", access: "tasks.read", system: false, call: (f, actor) => f({ actor, query: {}, db } as never) },
+  { module: "lib/tasks/list.ts", name: "getTaskRequest", access: "tasks.read", system: false, call: (f, actor) => f({ actor, requestId: UUID, db, now } as never) },
+  { module: "lib/tasks/list.ts", name: "listTaskTargets", access: "tasks.read", system: false, call: (f, actor) => f({ actor, requestId: UUID, query: {}, db } as never) },
+  { module: "lib/tasks/list.ts", name: "getApprovalInbox", access: "tasks.approve", system: false, call: (f, actor) => f({ actor, db, now } as never) },
+  { module: "lib/tasks/resources.ts", name: "listTaskResources", access: "tasks.request", system: false, call: (f, actor) => f({ actor, accountId: "123456789012", service: "s3", db, aws, now } as never) },
   { module: "lib/auth/list-users.ts", name: "listUsers", access: "users.read", system: false, call: (f, actor) => f({ actor, db } as never) },
   { module: "lib/auth/get-own-user.ts", name: "getOwnUser", access: "signed-in", system: false, call: (f, actor) => f({ actor, db } as never) },
+  { module: "lib/notify/list-channels.ts", name: "listChannels", access: "settings.read", system: false, call: (f, actor) => f({ actor, db } as never) },
+  {
+    module: "lib/notify/create-channel.ts",
+    name: "createChannel",
+    access: "settings.write",
+    system: false,
+    call: (f, actor) => f({ actor, db, now, input: { kind: "SLACK", name: "x", events: ["task.failed"], url: "https://hooks.slack.com/services/x" } } as never),
+  },
+  { module: "lib/notify/update-channel.ts", name: "updateChannel", access: "settings.write", system: false, call: (f, actor) => f({ actor, db, now, channelId: UUID, input: { enabled: false } } as never) },
+  { module: "lib/notify/delete-channel.ts", name: "deleteChannel", access: "settings.write", system: false, call: (f, actor) => f({ actor, db, now, channelId: UUID } as never) },
+  { module: "lib/notify/send-test-notification.ts", name: "sendTestNotification", access: "settings.write", system: false, call: (f, actor) => f({ actor, db, now, channelId: UUID } as never) },
+  { module: "lib/notify/list-deliveries.ts", name: "listDeliveries", access: "settings.read", system: false, call: (f, actor) => f({ actor, db } as never) },
+  { module: "lib/notify/list-deliveries.ts", name: "listNotificationsFor", access: "tasks.read", system: true, call: (f, actor) => f(actor as never, { db, link: "/requests/x" } as never) },
 ];
 
 /** Exported async functions that take no actor, and why. */
@@ -119,6 +160,21 @@ const EXEMPT: Record<string, string> = {
   "lib/inventory/scan-batch.ts finishScanIfDone": "worker-only (scan batch job, recovery)",
   "lib/inventory/scan-batch.ts failRemainingAccounts": "worker-only (scan batch job, recovery)",
   "lib/inventory/recover-scans.ts recoverStalledScans": "worker-only (recovery tick)",
+  "lib/notify/enqueue-notification.ts enqueueNotification": "writes the outbox inside the caller's transaction, after the caller's own check; takes that transaction",
+  "lib/notify/enqueue-notification.ts insertOutboxRows": "the outbox insert behind enqueueNotification and sendTestNotification, inside their transactions",
+  "lib/notify/deliver.ts deliverDueNotifications": "worker-only (notify-deliver job)",
+  "lib/notify/send.ts sendToChannel": "worker-only; sends one claimed row, no database",
+  // lib/tasks: helpers called after the caller's own check, and the task worker's steps (they refuse every caller but SYSTEM).
+  "lib/tasks/settings.ts readTaskSettings": "read by lib/tasks itself after its own permission check; takes the caller's db or transaction",
+  "lib/tasks/settings.ts requiredApprovals": "inside createTaskRequest, after its tasks.request check",
+  "lib/tasks/plan.ts buildPlan": "inside previewTaskRequest/createTaskRequest, after their tasks.request check",
+  "lib/tasks/requests.ts currentOrganizationId": "which organization is current; no data beyond its id (callers check their own permission first)",
+  "lib/tasks/requests.ts expireTaskRequests": "worker-only (task tick); refuses every caller but SYSTEM",
+  "lib/tasks/execute.ts startTaskExecution": "worker-only (task start job); refuses every caller but SYSTEM",
+  "lib/tasks/execute.ts runTaskBatch": "worker-only (task batch job); refuses every caller but SYSTEM",
+  "lib/tasks/execute.ts finishTaskRequest": "worker-only (end of a task batch)",
+  "lib/tasks/execute.ts findOrphanedTargets": "worker-only (task tick); refuses every caller but SYSTEM",
+  "lib/tasks/execute.ts runTarget": "worker-only; AWS calls for one claimed target, no database",
   "lib/inventory/scan-batch.ts appendScanFinished": "writes scan.finished inside the caller's transaction (batch job, recovery, a scan that could not be queued)",
 };
 
@@ -127,10 +183,16 @@ const SCANNED = [
   ...readdirSync(path.join(ROOT, "lib/inventory"))
     .filter((f) => f.endsWith(".ts") && !/\.(test|fixtures)\.ts$/.test(f) && !f.endsWith("-test-helpers.ts"))
     .map((f) => `lib/inventory/${f}`),
+  ...readdirSync(path.join(ROOT, "lib/tasks"))
+    .filter((f) => f.endsWith(".ts") && !/\.(test|fixtures)\.ts$/.test(f) && !f.endsWith("-test-helpers.ts"))
+    .map((f) => `lib/tasks/${f}`),
   "lib/auth/list-users.ts",
   "lib/auth/get-own-user.ts",
   "lib/auth/upsert-user.ts",
   "lib/db/get-health.ts",
+  ...readdirSync(path.join(ROOT, "lib/notify"))
+    .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
+    .map((f) => `lib/notify/${f}`),
 ];
 
 async function load(module: string): Promise<Record<string, unknown>> {

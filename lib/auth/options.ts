@@ -5,13 +5,14 @@ import type { OAuthConfig } from "next-auth/providers/oauth";
 import { getConfig, type TConfig } from "@/lib/config";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { safeCallbackPath } from "./callback-url";
-import { SIGN_IN_PATH } from "./paths";
+import { OIDC_PROVIDER_ID, SIGN_IN_PATH } from "./paths";
 import { groupsFromClaim, parseRoleGroups, rolesForGroups } from "./role-mapping";
 import { authSecret, isSecureDeployment, sessionCookieName, sessionMaxAgeSeconds, type TSessionClaims } from "./session";
+import { previousSessionId } from "./previous-session";
 import { upsertUserAtSignIn } from "./upsert-user";
 import { signOutSession } from "./sign-out";
 
-export const OIDC_PROVIDER_ID = "oidc";
+export { OIDC_PROVIDER_ID };
 
 type TOidcProfile = Profile & Record<string, unknown>;
 
@@ -100,7 +101,11 @@ export function buildAuthOptions(config: TConfig, deps: { db?: PrismaClient } = 
         const name = stringClaim(raw.name) ?? stringClaim(raw.preferred_username) ?? null;
         const issuer = stringClaim(raw.iss) ?? (config.OIDC_ISSUER ?? "").replace(/\/+$/, "");
         const now = new Date();
-        const user = await upsertUserAtSignIn({ issuer, subject, email, name, groups, roles }, { db: deps.db, now, maxAgeSeconds: maxAge });
+        const authTime = authTimeClaim(raw.auth_time);
+        const user = await upsertUserAtSignIn(
+          { issuer, subject, email, name, groups, roles, authTime: authTime === null ? null : new Date(authTime * 1000) },
+          { db: deps.db, now, maxAgeSeconds: maxAge, previousSessionId: previousSessionId() },
+        );
         const claims: TSessionClaims = {
           sub: subject,
           uid: user.id,
@@ -109,6 +114,7 @@ export function buildAuthOptions(config: TConfig, deps: { db?: PrismaClient } = 
           name,
           roles,
           signedInAt: Math.floor(now.getTime() / 1000),
+          authTime,
         };
         return claims;
       },
@@ -135,6 +141,11 @@ function idTokenClaims(idToken: string | undefined): TOidcProfile {
   const payload = idToken?.split(".")[1];
   if (!payload) throw new Error("The identity provider returned no ID token; check that the openid scope is requested.");
   return JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as TOidcProfile;
+}
+
+// auth_time is a JSON number of seconds (OIDC Core 2); anything else counts as not sent.
+function authTimeClaim(value: unknown): number | null {
+  return typeof value === "number" && Number.isFinite(value) && value > 0 ? Math.floor(value) : null;
 }
 
 function stringClaim(value: unknown): string | null {

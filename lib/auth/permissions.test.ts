@@ -20,7 +20,7 @@ describe("permission catalogue", () => {
       "audit.read": ["auditor", "admin"],
       "reports.export": ["auditor", "admin"],
       "tasks.request": ["operator", "admin"],
-      "tasks.break_glass": ["admin"],
+      "tasks.breakglass": ["admin"],
       "tasks.approve": ["approver"],
       "settings.read": ["admin"],
       "settings.write": ["admin"],

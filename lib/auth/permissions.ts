@@ -28,7 +28,7 @@ export const PERMISSIONS = {
     description: "Approve or reject a privileged task someone else requested.",
     roles: ["approver"],
   },
-  "tasks.break_glass": {
+  "tasks.breakglass": {
     description: "Run an urgent task without approval when break-glass is on (a reason is required; approvers review it afterwards).",
     roles: ["admin"],
   },

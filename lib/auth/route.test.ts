@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
+import { assertFreshAuth } from "./fresh-auth";
 import { SIGNED_IN, parseInput, parseJsonBody, withPermission, type TErrorBody } from "./route";
 import { sessionCookie, testConfig, testSessions } from "./test-helpers";
 
@@ -34,7 +35,34 @@ async function errorOf(res: Response): Promise<TErrorBody["error"]> {
   return ((await res.json()) as TErrorBody).error;
 }
 
+const approve = withPermission(
+  "accounts.read",
+  async (_req, { actor }) => {
+    assertFreshAuth(actor, { now: new Date(), maxAgeMinutes: 15, action: "Approving" });
+    return Response.json({ authTime: actor.authTime.toISOString() });
+  },
+  deps,
+);
+
 describe("withPermission", () => {
+  it("answers 401 REAUTH_REQUIRED with details the browser acts on when the IdP sign-in is too old", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const call = async (authTime: number | null) =>
+      approve(new Request("http://127.0.0.1:3000/api/x", { headers: { cookie: await sessionCookie(["viewer"], config, { authTime }) } }));
+    const stale = await call(now - 16 * 60);
+    expect(stale.status).toBe(401);
+    expect(await errorOf(stale)).toEqual({
+      code: "REAUTH_REQUIRED",
+      message: "Approving needs a sign-in within the last 15 minutes. Sign in again to continue.",
+      details: { reauth: true, maxAgeMinutes: 15, authTime: new Date((now - 16 * 60) * 1000).toISOString() },
+    });
+    const unknown = await call(null);
+    expect(await errorOf(unknown)).toMatchObject({ code: "REAUTH_REQUIRED", details: { reauth: true, authTime: null } });
+    const fresh = await call(now - 60);
+    expect(fresh.status).toBe(200);
+    expect(await fresh.json()).toEqual({ authTime: new Date((now - 60) * 1000).toISOString() });
+  });
+
   it("answers 401 JSON without a session", async () => {
     const res = await post(null);
     expect(res.status).toBe(401);

@@ -17,14 +17,21 @@ describe("session cookie", () => {
   afterEach(() => vi.useRealTimers());
 
   it("reads back the actor from a cookie next-auth would set", async () => {
-    const actor = await actorFromRequest(request(await sessionCookie(["operator", "approver"], config, { sub: "alice" })), config, deps);
+    const authTime = Math.floor(Date.now() / 1000) - 120;
+    const actor = await actorFromRequest(request(await sessionCookie(["operator", "approver"], config, { sub: "alice", authTime })), config, deps);
     expect(actor).toEqual({
       userId: "00000000-0000-4000-8000-000000000001",
       subject: "alice",
       email: "alice@example.test",
       name: "alice",
       roles: ["operator", "approver"],
+      authTime: new Date(authTime * 1000),
     });
+  });
+
+  it("reads a cookie without auth_time (IdP sent none, or made before it was recorded) as unknown", async () => {
+    const actor = await actorFromRequest(request(await sessionCookie(["approver"], config, { authTime: null })), config, deps);
+    expect(actor?.authTime).toBeNull();
   });
 
   it("uses the __Host- cookie name behind HTTPS and ignores the plain one there", async () => {

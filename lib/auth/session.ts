@@ -53,6 +53,8 @@ export const ZSessionClaims = z.object({
   roles: z.array(z.string()).transform((roles) => roles.filter((r): r is TRole => isRole(r))),
   /** Seconds since epoch of the SSO sign-in; bounds the session's total life (see actorFromToken). */
   signedInAt: z.number().int().positive(),
+  /** Seconds since epoch of the IdP authentication (ID token auth_time); null when unknown or an older cookie. */
+  authTime: z.number().int().positive().nullable().default(null),
 });
 export type TSessionClaims = z.infer<typeof ZSessionClaims>;
 
@@ -65,7 +67,8 @@ export function actorFromClaims(claims: unknown, config: TAuthConfig, nowSeconds
   if (!parsed.success) return null;
   const c = parsed.data;
   if (nowSeconds - c.signedInAt > sessionMaxAgeSeconds(config)) return null;
-  return { userId: c.uid, subject: c.sub, email: c.email, name: c.name, roles: c.roles };
+  const authTime = c.authTime === null ? null : new Date(c.authTime * 1000);
+  return { userId: c.uid, subject: c.sub, email: c.email, name: c.name, roles: c.roles, authTime };
 }
 
 type TCookie = { name: string; value: string };
@@ -114,6 +117,12 @@ export async function sessionIdFromToken(token: string, config: TAuthConfig): Pr
   }
 }
 
+/** The session id the request's cookie names (open or not), e.g. the session a new sign-in replaces. */
+export async function sessionIdFromRequest(req: Request, config: TAuthConfig): Promise<string | null> {
+  const token = sessionTokenFromCookies(parseCookieHeader(req.headers.get("cookie")), config);
+  return token ? sessionIdFromToken(token, config) : null;
+}
+
 // Decrypting a cookie (an HKDF key derivation, then AES-GCM) is most of the cost of reading a
 // session, and the same cookie comes with every request a page makes. So the claims of a cookie that
 // decrypted are kept (bounded, per secret); what can change with time is checked again on each use,
@@ -153,7 +162,7 @@ export async function actorFromRequest(req: Request, config: TAuthConfig, deps: 
 
 /** A session cookie exactly as next-auth would set it (for tests and scripts that act as a user). */
 export async function encodeSessionCookie(
-  claims: TSessionClaims,
+  claims: z.input<typeof ZSessionClaims>,
   config: TAuthConfig,
 ): Promise<{ name: string; value: string; header: string }> {
   const value = await encode({ token: claims, secret: authSecret(config), maxAge: sessionMaxAgeSeconds(config) });

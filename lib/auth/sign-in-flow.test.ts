@@ -5,7 +5,8 @@ import NextAuth from "next-auth/next";
 import { DEMO_ROLE_GROUPS, startIdp, type TIdp } from "@/sim/idp/server";
 import { createTestDatabase, type TTestDatabase } from "@/lib/db/test-db";
 import { buildAuthOptions, oidcCallbackUrl } from "./options";
-import { actorFromCookies, sessionCookieName } from "./session";
+import { runWithPreviousSession } from "./previous-session";
+import { actorFromCookies, sessionCookieName, sessionIdFromToken } from "./session";
 import { testConfig } from "./test-helpers";
 import { postgresSessionStore } from "./user-sessions";
 import type { AuthOptions } from "next-auth";
@@ -74,7 +75,10 @@ async function callAuth(jar: TJar, method: "GET" | "POST", action: string[], que
       return res;
     },
   };
-  await NextAuth(req as never, res as never, options);
+  // As app/api/auth/[...nextauth]/route.ts does: a sign-in replaces the session of the cookie sent.
+  const sent = jar.get(sessionCookieName(config));
+  const previous = sent ? await sessionIdFromToken(sent, config) : null;
+  await runWithPreviousSession(previous, () => NextAuth(req as never, res as never, options));
   const cookies = resHeaders.get("set-cookie") ?? [];
   result.setCookies = Array.isArray(cookies) ? cookies : [cookies];
   const location = resHeaders.get("location");
@@ -100,11 +104,25 @@ async function idpFetch(jar: TJar, url: string, init: RequestInit = {}): Promise
   return res;
 }
 
-async function signIn(username: string, tamper?: (q: URLSearchParams) => void): Promise<{ appJar: TJar; final: TResult }> {
-  const appJar: TJar = new Map();
+type TSignInOptions = {
+  /** The browser's cookies for the app and the IdP: reuse them to sign in again in the same browser. */
+  appJar?: TJar;
+  idpJar?: TJar;
+  /** Extra authorization parameters, as signIn()'s third argument sends them (e.g. max_age). */
+  authorizationParams?: Record<string, string>;
+  /** The dev IdP's testing field: report the login as this many minutes old. */
+  authAgeMinutes?: number;
+};
+
+async function signIn(
+  username: string,
+  tamper?: (q: URLSearchParams) => void,
+  opts: TSignInOptions = {},
+): Promise<{ appJar: TJar; idpJar: TJar; final: TResult; authorize: URL; loginFormShown: boolean }> {
+  const appJar: TJar = opts.appJar ?? new Map();
   const csrf = await callAuth(appJar, "GET", ["csrf"]);
   const csrfToken = (csrf.body as { csrfToken: string }).csrfToken;
-  const start = await callAuth(appJar, "POST", ["signin", "oidc"], {}, { csrfToken, callbackUrl: "/overview", json: "true" });
+  const start = await callAuth(appJar, "POST", ["signin", "oidc"], opts.authorizationParams ?? {}, { csrfToken, callbackUrl: "/overview", json: "true" });
   const authorize = new URL((start.body as { url: string }).url);
   expect(authorize.origin).toBe(idp.issuer);
   expect(authorize.searchParams.get("code_challenge_method")).toBe("S256");
@@ -112,14 +130,17 @@ async function signIn(username: string, tamper?: (q: URLSearchParams) => void): 
   expect(authorize.searchParams.get("scope")).toBe("openid email profile groups");
   expect(authorize.searchParams.get("redirect_uri")).toBe(oidcCallbackUrl(config));
 
-  const idpJar: TJar = new Map();
+  const idpJar: TJar = opts.idpJar ?? new Map();
   const toForm = await idpFetch(idpJar, authorize.toString());
   const form = new URL(toForm.headers.get("location") ?? "", idp.issuer).toString();
-  await idpFetch(idpJar, form);
+  const formPage = await idpFetch(idpJar, form);
+  const loginFormShown = formPage.status === 200 && (await formPage.text()).includes('name="password"');
+  const fields: Record<string, string> = { username, password: "demo" };
+  if (opts.authAgeMinutes !== undefined) fields.auth_age_minutes = String(opts.authAgeMinutes);
   const login = await idpFetch(idpJar, `${form}/login`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ username, password: "demo" }).toString(),
+    body: new URLSearchParams(fields).toString(),
   });
   const resume = await idpFetch(idpJar, new URL(login.headers.get("location") ?? "", idp.issuer).toString());
   const callback = new URL(resume.headers.get("location") ?? "");
@@ -127,7 +148,7 @@ async function signIn(username: string, tamper?: (q: URLSearchParams) => void): 
 
   tamper?.(callback.searchParams);
   const final = await callAuth(appJar, "GET", ["callback", "oidc"], Object.fromEntries(callback.searchParams));
-  return { appJar, final };
+  return { appJar, idpJar, final, authorize, loginFormShown };
 }
 
 function cookiesOf(jar: TJar): { name: string; value: string }[] {
@@ -170,6 +191,8 @@ describe("sign-in through the dev IdP", () => {
       const { appJar } = await signIn("approver");
       const actor = await actorFromCookies(cookiesOf(appJar), config, { sessions: postgresSessionStore(db.prisma) });
       expect(actor).toMatchObject({ subject: "demo-approver", email: "approver@rootwarden.example", name: "April Approver", roles: ["approver"] });
+      // auth_time stays in the ID token even when the other claims come from userinfo.
+      expect(actor?.authTime).toBeInstanceOf(Date);
     } finally {
       ({ idp, config, options } = main);
     }
@@ -193,6 +216,47 @@ describe("sign-in through the dev IdP", () => {
     await signIn("admin");
     const row = await db.prisma.user.findFirstOrThrow({ where: { subject: "demo-admin" } });
     expect(row.issuer).toBe(idp.issuer);
+  });
+
+  it("carries the IdP's auth_time into the session row, the cookie's actor and the sign-in audit event", async () => {
+    const before = Math.floor(Date.now() / 1000);
+    const { appJar } = await signIn("operator");
+    const actor = await actorFromCookies(cookiesOf(appJar), config, { sessions: postgresSessionStore(db.prisma) });
+    const authTime = actor?.authTime?.getTime() ?? 0;
+    expect(authTime / 1000).toBeGreaterThanOrEqual(before - 1);
+    expect(authTime).toBeLessThanOrEqual(Date.now());
+    const session = await db.prisma.userSession.findFirstOrThrow({ where: { user: { subject: "demo-operator" } }, orderBy: { createdAt: "desc" } });
+    expect(session.authTime?.getTime()).toBe(authTime);
+    const event = await db.prisma.auditEvent.findFirstOrThrow({ where: { type: "user.signed_in", actorSubject: "demo-operator" }, orderBy: { seq: "desc" } });
+    expect(event.payload).toMatchObject({ authTime: new Date(authTime).toISOString() });
+  });
+
+  it("re-authenticates with max_age=0: the IdP asks for the password again, the new session has a newer auth_time and fresh roles, the old one ends", async () => {
+    const sessions = postgresSessionStore(db.prisma);
+    // An IdP login reported as 30 minutes old, as after a long working session.
+    const first = await signIn("approver", undefined, { authAgeMinutes: 30 });
+    const old = await actorFromCookies(cookiesOf(first.appJar), config, { sessions });
+    expect(Date.now() - (old?.authTime?.getTime() ?? 0)).toBeGreaterThanOrEqual(30 * 60_000 - 2000);
+    const oldCookie = cookiesOf(first.appJar);
+    const oldSid = await sessionIdFromToken(first.appJar.get(sessionCookieName(config)) ?? "", config);
+
+    // The same browser (app and IdP cookies kept), as components/reauth.ts starts it.
+    const again = await signIn("approver", undefined, { appJar: first.appJar, idpJar: first.idpJar, authorizationParams: { max_age: "0", prompt: "login" } });
+    expect(again.authorize.searchParams.get("max_age")).toBe("0");
+    expect(again.authorize.searchParams.get("prompt")).toBe("login");
+    expect(again.loginFormShown).toBe(true);
+    expect(again.final.location).toBe(`${APP_URL}/overview`);
+    const fresh = await actorFromCookies(cookiesOf(again.appJar), config, { sessions });
+    expect(fresh).toMatchObject({ subject: "demo-approver", roles: ["approver"] });
+    expect(fresh?.authTime?.getTime()).toBeGreaterThan(old?.authTime?.getTime() ?? Infinity);
+    expect(Date.now() - (fresh?.authTime?.getTime() ?? 0)).toBeLessThan(60_000);
+
+    // The replaced cookie no longer works anywhere; the sign-in event names the session it replaced.
+    expect(await actorFromCookies(oldCookie, config, { sessions })).toBeNull();
+    const oldRow = await db.prisma.userSession.findUniqueOrThrow({ where: { id: oldSid ?? "" } });
+    expect(oldRow.revokedReason).toBe("REPLACED_BY_SIGN_IN");
+    const event = await db.prisma.auditEvent.findFirstOrThrow({ where: { type: "user.signed_in", actorSubject: "demo-approver" }, orderBy: { seq: "desc" } });
+    expect(event.payload).toMatchObject({ replacedSessionId: oldSid, authTime: fresh?.authTime?.toISOString() });
   });
 
   it("marks cookies Secure and __Host- behind HTTPS", () => {

@@ -28,10 +28,13 @@ export const testSessions: TSessionStore & { end(sessionId: string): void } = {
   end: (sessionId) => void openTestSessions.delete(sessionId),
 };
 
+/** authTime: the IdP's auth_time in seconds (default: signedInAt); null for an IdP that sends none. */
+export type TTestSessionExtra = { uid?: string; sub?: string; signedInAt?: number; authTime?: number | null; db?: PrismaClient };
+
 export async function sessionCookie(
   roles: TRole[],
   config: TConfig,
-  extra: { uid?: string; sub?: string; signedInAt?: number; db?: PrismaClient } = {},
+  extra: TTestSessionExtra = {},
 ): Promise<string> {
   return (await testSession(roles, config, extra)).header;
 }
@@ -40,10 +43,11 @@ export async function sessionCookie(
 export async function testSession(
   roles: TRole[],
   config: TConfig,
-  extra: { uid?: string; sub?: string; signedInAt?: number; db?: PrismaClient } = {},
+  extra: TTestSessionExtra = {},
 ): Promise<{ header: string; value: string; userId: string; sessionId: string }> {
   const sub = extra.sub ?? `test-${roles.join("-") || "norole"}`;
   const signedInAt = extra.signedInAt ?? Math.floor(Date.now() / 1000);
+  const authTime = extra.authTime === undefined ? signedInAt : extra.authTime;
   let uid = extra.uid ?? "00000000-0000-4000-8000-000000000001";
   let sid: string = randomUUID();
   if (extra.db) {
@@ -53,10 +57,15 @@ export async function testSession(
       update: {},
     });
     uid = user.id;
-    sid = await createUserSession(extra.db, { userId: uid, now: new Date(signedInAt * 1000), maxAgeSeconds: config.SESSION_MAX_AGE_HOURS * 3600 });
+    sid = await createUserSession(extra.db, {
+      userId: uid,
+      now: new Date(signedInAt * 1000),
+      maxAgeSeconds: config.SESSION_MAX_AGE_HOURS * 3600,
+      authTime: authTime === null ? null : new Date(authTime * 1000),
+    });
   } else {
     openTestSessions.add(sid);
   }
-  const cookie = await encodeSessionCookie({ sub, uid, sid, email: `${sub}@example.test`, name: sub, roles, signedInAt }, config);
+  const cookie = await encodeSessionCookie({ sub, uid, sid, email: `${sub}@example.test`, name: sub, roles, signedInAt, authTime }, config);
   return { header: cookie.header, value: cookie.value, userId: uid, sessionId: sid };
 }

@@ -37,6 +37,25 @@ describe("upsertUserAtSignIn", () => {
     });
   });
 
+  it("ends the browser's previous session only when it is the same user's, and records auth_time", async () => {
+    const profile = (subject: string) => ({ issuer: ISS, subject, email: null, name: null, groups: [], roles: ["approver" as const] });
+    const now = new Date();
+    const bob = await upsertUserAtSignIn(profile("sub-bob"), { db: db.prisma, maxAgeSeconds: 3600, now });
+    const carol = await upsertUserAtSignIn(profile("sub-carol"), { db: db.prisma, maxAgeSeconds: 3600, now });
+    // Carol signs in where Bob's cookie is: Bob's session is not hers to end.
+    await upsertUserAtSignIn(profile("sub-carol"), { db: db.prisma, maxAgeSeconds: 3600, now, previousSessionId: bob.sessionId });
+    expect((await db.prisma.userSession.findUniqueOrThrow({ where: { id: bob.sessionId } })).revokedAt).toBeNull();
+    // Carol re-authenticates in her own browser: her old session ends, the new one has the new auth_time.
+    const authTime = new Date(now.getTime() - 5000);
+    const again = await upsertUserAtSignIn({ ...profile("sub-carol"), authTime }, { db: db.prisma, maxAgeSeconds: 3600, now, previousSessionId: carol.sessionId });
+    expect(await db.prisma.userSession.findUniqueOrThrow({ where: { id: carol.sessionId } })).toMatchObject({ revokedReason: "REPLACED_BY_SIGN_IN" });
+    expect(await db.prisma.userSession.findUniqueOrThrow({ where: { id: again.sessionId } })).toMatchObject({ revokedAt: null, authTime });
+    const event = await db.prisma.auditEvent.findFirstOrThrow({ where: { type: "user.signed_in", actorSubject: "sub-carol" }, orderBy: { seq: "desc" } });
+    expect(event.payload).toEqual({ groups: [], roles: ["approver"], authTime: authTime.toISOString(), replacedSessionId: carol.sessionId });
+    // A garbage id from a foreign cookie is ignored, not a database error.
+    await expect(upsertUserAtSignIn(profile("sub-carol"), { db: db.prisma, maxAgeSeconds: 3600, now, previousSessionId: "not-a-uuid" })).resolves.toBeTruthy();
+  });
+
   it("takes roles away when the groups no longer grant them", async () => {
     await upsertUserAtSignIn({ issuer: ISS, subject: "sub-1", email: null, name: null, groups: [], roles: [] }, { db: db.prisma, maxAgeSeconds: 3600 });
     const row = await db.prisma.user.findUniqueOrThrow({ where: { issuer_subject: { issuer: ISS, subject: "sub-1" } } });

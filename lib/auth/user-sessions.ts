@@ -7,7 +7,8 @@ import type { Prisma, PrismaClient } from "@/lib/db/generated/client";
 import { AppError } from "@/lib/errors";
 import { assertPermission, type TActor } from "./actor";
 
-export type TSessionRevokeReason = "SIGNED_OUT" | "ROLES_CHANGED" | "REVOKED_BY_ADMIN";
+/** REPLACED_BY_SIGN_IN: the same browser signed in again (e.g. a re-authentication), so its old cookie is gone. */
+export type TSessionRevokeReason = "SIGNED_OUT" | "ROLES_CHANGED" | "REVOKED_BY_ADMIN" | "REPLACED_BY_SIGN_IN";
 
 /** What the cookie check needs; Postgres in the app, an in-memory set in pure unit tests. */
 export type TSessionStore = { isActive(sessionId: string, now: Date): Promise<boolean> };
@@ -43,13 +44,14 @@ type TTx = Prisma.TransactionClient | PrismaClient;
 /** Opens the session of a sign-in (inside the sign-in's transaction). */
 export async function createUserSession(
   tx: TTx,
-  options: { userId: string; now: Date; maxAgeSeconds: number; ip?: string | null; userAgent?: string | null },
+  options: { userId: string; now: Date; maxAgeSeconds: number; authTime?: Date | null; ip?: string | null; userAgent?: string | null },
 ): Promise<string> {
   const row = await tx.userSession.create({
     data: {
       userId: options.userId,
       createdAt: options.now,
       expiresAt: new Date(options.now.getTime() + options.maxAgeSeconds * 1000),
+      authTime: options.authTime ?? null,
       ip: options.ip?.slice(0, 100) ?? null,
       userAgent: options.userAgent?.slice(0, 500) ?? null,
     },

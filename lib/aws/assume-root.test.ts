@@ -13,15 +13,17 @@ const creds = {
   SessionToken: "IQoJb3JpZ2luX2Vj/+=" + "t".repeat(200),
 };
 
-function fakeAws(sent: AssumeRootCommand["input"][]): TAwsContext {
+function fakeAws(sent: AssumeRootCommand["input"][], created: string[] = []): TAwsContext {
   return {
     sts: {
       send: async (cmd: AssumeRootCommand) => {
         sent.push(cmd.input);
-        return { Credentials: { ...creds, Expiration: new Date() } };
+        return { Credentials: { ...creds, Expiration: new Date() }, $metadata: { requestId: "req-1234" } };
       },
     },
     createSessionIamClient: async () => ({}) as IAMClient,
+    createSessionS3Client: () => (created.push("s3"), {}),
+    createSessionSqsClient: () => (created.push("sqs"), {}),
   } as unknown as TAwsContext;
 }
 
@@ -36,6 +38,17 @@ describe("withRootSession", () => {
       DurationSeconds: MAX_ROOT_SESSION_SECONDS,
     });
     expect(sent[1]).toMatchObject({ TaskPolicyArn: { arn: TASK_POLICIES.S3UnlockBucketPolicy }, DurationSeconds: 0 });
+  });
+
+  it("carries the AssumeRoot request id and creates S3 and SQS clients once, on first use", async () => {
+    const created: string[] = [];
+    const seen = await withRootSession(fakeAws([], created), { accountId: "111122223333", taskPolicy: "S3UnlockBucketPolicy", durationSeconds: 60 }, async (session) => {
+      expect(created).toEqual([]);
+      expect(session.s3()).toBe(session.s3());
+      return session.assumeRootRequestId;
+    });
+    expect(seen).toBe("req-1234");
+    expect(created).toEqual(["s3"]);
   });
 
   it("lets no secret out through the message or cause of an error thrown inside the session", async () => {

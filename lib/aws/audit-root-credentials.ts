@@ -201,7 +201,7 @@ async function lastUsed(iam: IAMClient, accessKeyId: string, send: { abortSignal
   return { lastUsedDate: iso(u?.LastUsedDate), lastUsedService: clean(u?.ServiceName), lastUsedRegion: clean(u?.Region) };
 }
 
-async function listAll<T>(page: (marker: string | undefined) => Promise<{ items: T[]; marker: string | undefined }>) {
+export async function listAll<T>(page: (marker: string | undefined) => Promise<{ items: T[]; marker: string | undefined }>) {
   const all: T[] = [];
   let marker: string | undefined;
   let pages = 0;

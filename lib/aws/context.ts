@@ -4,6 +4,8 @@ import http from "node:http";
 import https from "node:https";
 import { IAMClient, type IAMClientConfig } from "@aws-sdk/client-iam";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
 import { fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
@@ -38,6 +40,10 @@ export type TAwsContext = {
   organizations: OrganizationsClient;
   /** IAM client signed with short-lived root-session credentials; used and dropped inside one call. */
   createSessionIamClient: (credentials: TSessionCredentials) => Promise<IAMClient>;
+  /** S3 client signed with root-session credentials (path-style addressing when an endpoint is set). */
+  createSessionS3Client: (credentials: TSessionCredentials) => S3Client;
+  /** SQS client signed with root-session credentials. */
+  createSessionSqsClient: (credentials: TSessionCredentials) => SQSClient;
   destroy: () => void;
 };
 
@@ -53,6 +59,7 @@ export function createAwsContext(options: TAwsOptions = {}): TAwsContext {
   const maxAttempts = options.maxAttempts ?? config.AWS_MAX_ATTEMPTS;
   const maxSockets = options.maxSockets ?? Math.max(64, config.SCAN_CONCURRENCY * 4);
   const endpoint = options.endpoint;
+  const customEndpoint = (service: "S3" | "SQS") => endpoint ?? (process.env[`AWS_ENDPOINT_URL_${service}`] || process.env.AWS_ENDPOINT_URL || undefined);
 
   // Keep-alive matters at scale: a new TLS connection per call would dominate a 10,000-account scan.
   const agentOptions = { keepAlive: true, maxSockets, keepAliveMsecs: 10_000 };
@@ -107,6 +114,20 @@ export function createAwsContext(options: TAwsOptions = {}): TAwsContext {
       });
       return new IAMClient({ ...base, ...(await sessionDefaults), credentials: sessionCredentials });
     },
+    // A custom endpoint (the simulator, LocalStack; given here or in AWS_ENDPOINT_URL[_S3], which
+    // the SDK reads itself) has no virtual-host DNS, hence path style. Buckets in other Regions
+    // answer with a redirect the client follows instead of failing.
+    createSessionS3Client: (sessionCredentials) =>
+      new S3Client({
+        ...base,
+        credentials: sessionCredentials,
+        followRegionRedirects: true,
+        ...(customEndpoint("S3") ? { forcePathStyle: true } : {}),
+      }),
+    // With a custom endpoint every call goes to that endpoint; the queue URL's host (which the
+    // endpoint itself answered with) is not followed, so a proxy in front sees the whole session.
+    createSessionSqsClient: (sessionCredentials) =>
+      new SQSClient({ ...base, credentials: sessionCredentials, ...(customEndpoint("SQS") ? { useQueueUrlAsEndpoint: false } : {}) }),
     destroy: () => {
       sts.destroy();
       iam.destroy();

@@ -1,5 +1,5 @@
-// A job worker: runs scan batches (bounded by SCAN_CONCURRENCY audits in flight per process) and the
-// scheduled-scan tick. Any number of workers, in any processes, share the same queue in Postgres.
+// A job worker: runs scan batches (bounded by SCAN_CONCURRENCY audits in flight per process), the
+// scheduled-scan tick and notification delivery. Any number of workers, in any processes, share the same queue in Postgres.
 import type { JobWithMetadata, PgBoss } from "pg-boss";
 import { prisma as defaultDb } from "@/lib/db/client";
 import type { PrismaClient } from "@/lib/db/generated/client";
@@ -14,6 +14,7 @@ import { runScheduledScanIfDue } from "@/lib/inventory/scan-scheduled";
 import { registerAuditJobs } from "./audit-jobs";
 import { registerTaskJobs } from "./task-jobs";
 import { QUEUES, createBoss, type TScanBatchJob } from "./boss";
+import { registerNotifyJobs } from "./notify-jobs";
 
 export type TWorkerOptions = {
   databaseUrl?: string;
@@ -28,6 +29,8 @@ export type TWorkerOptions = {
   /** How often stalled scans are repaired (recover-scans.ts). */
   recoveryCron?: string;
   log?: (line: string) => void;
+  /** Run the privileged-task queues too (default); tests that drive tasks by hand turn them off. */
+  tasks?: boolean;
 };
 
 export type TWorker = { boss: PgBoss; stop: () => Promise<void> };
@@ -96,7 +99,8 @@ export async function startWorker(options: TWorkerOptions = {}): Promise<TWorker
   if (intervalHours > 0) await boss.schedule(QUEUES.scheduledScan, options.scheduleCron ?? "*/10 * * * *");
   else await boss.unschedule(QUEUES.scheduledScan);
   await registerAuditJobs(boss, { db, log });
-  await registerTaskJobs(boss, { db, aws: getAws, log, signal: stopping.signal });
+  if (options.tasks !== false) await registerTaskJobs(boss, { db, aws: getAws, log, signal: stopping.signal });
+  await registerNotifyJobs(boss, { db, log });
 
   log(`started: ${concurrency} audits in flight at most, ${pollers} batch pollers, scheduled scans ${intervalHours > 0 ? `every ${intervalHours} h` : "off"}`);
   return {

@@ -101,7 +101,7 @@ export async function createTaskRequest(options: { actor: TActor | null; input: 
     if (same) return { request: same, plan: null, isNew: false };
   }
   if (input.breakGlass) {
-    assertPermission(actor, "tasks.break_glass");
+    assertPermission(actor, "tasks.breakglass");
     if (!settings.breakGlassEnabled) throw new AppError("FORBIDDEN", "Break-glass is off. An admin can turn it on in Settings for an outage.", { reason: "break-glass-off" });
     assertFreshAuth(actor, { now, maxAgeMinutes: getConfig().REAUTH_MAX_AGE_MINUTES, action: "Running a task without approval" });
   }

@@ -3,12 +3,13 @@
 // the app server. Used by `npm run demo` and by the Playwright global setup.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { choosePort, startEmbeddedPostgres, type TEmbeddedPostgres } from "@/lib/db/embedded-postgres";
 import { ensureKeyFile } from "@/lib/audit/signing-key";
 import { migrate } from "@/lib/db/migrate";
-import { startAwsSim, type AwsSim } from "@/sim/aws/server";
+import { moveStateFileAside, readStateFile } from "@/sim/aws/persistence";
+import { startAwsSim, StateFileError, type AwsSim } from "@/sim/aws/server";
 import { DEMO_ROLE_GROUPS, startIdp, type TIdp } from "@/sim/idp/server";
 
 export type TStackOptions = {
@@ -20,8 +21,14 @@ export type TStackOptions = {
   accounts: number;
   seed: number;
   awsLatencyMs?: number;
-  /** Sync the organization and queue a full scan when the database has never been scanned. */
+  /** Sync the organization and queue a full scan when the database has never been scanned (or the simulated org was regenerated). */
   seedInventory?: boolean;
+  /** Keep the AWS simulator's organization in this JSON file between runs (the demo: .data/aws-sim-state.json). */
+  simStateFile?: string;
+  /** Throw the saved simulator state away first (a file that cannot be read is moved aside, never deleted). */
+  resetSimState?: boolean;
+  /** Trusted access for IAM, both root-access features and IAM's delegated administrator off, also on a loaded state. */
+  featuresDisabled?: boolean;
   log?: (line: string) => void;
 };
 
@@ -65,7 +72,7 @@ export async function startStack(options: TStackOptions): Promise<TStack> {
     const migrations = await migrate(databaseUrl, { log });
     log(`database: ${migrations.applied.length} migration(s) applied, ${migrations.alreadyApplied} already in place`);
 
-    const sim = await startAwsSim({ port: 0, accounts: options.accounts, seed: options.seed, latencyMs: options.awsLatencyMs });
+    const sim = await startSimulator(options, log);
     cleanups.push(() => sim.close());
 
     const appUrl = `http://127.0.0.1:${options.port}`;
@@ -106,7 +113,9 @@ export async function startStack(options: TStackOptions): Promise<TStack> {
     cleanups.push(() => stopChild(server));
     await waitForHealth(appUrl, server);
 
-    if (options.seedInventory) await seedInventory(log);
+    if (options.seedInventory) {
+      await seedInventory(log, { regenerated: Boolean(options.simStateFile) && sim.stateSource === "generated", featuresForcedOff: Boolean(options.featuresDisabled) });
+    }
 
     return { appUrl, databaseUrl, embeddedPostgres: Boolean(pg), sim, idp, appEnv, stop };
   } catch (err) {
@@ -204,14 +213,73 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-// First run: sync the org and queue a full scan; the app's in-process worker runs it.
-async function seedInventory(log: (line: string) => void): Promise<void> {
+// Starts the simulator, from its state file when there is one. A file that cannot be read stops the start-up
+// (nothing is changed) unless resetSimState says to set it aside.
+async function startSimulator(options: TStackOptions, log: (line: string) => void): Promise<AwsSim> {
+  const file = options.simStateFile ? path.resolve(options.simStateFile) : undefined;
+  if (file && options.resetSimState && existsSync(file)) {
+    if (readStateFile(file).status === "loaded") {
+      rmSync(file);
+      log(`AWS simulator: --reset: discarded the saved organization ${file}`);
+    } else {
+      log(`AWS simulator: --reset: ${file} could not be read; moved it aside to ${moveStateFileAside(file, "invalid")}`);
+    }
+  }
+  if (file) mkdirSync(path.dirname(file), { recursive: true });
+  let sim: AwsSim;
+  try {
+    sim = await startAwsSim({
+      port: 0,
+      accounts: options.accounts,
+      seed: options.seed,
+      latencyMs: options.awsLatencyMs,
+      featuresEnabled: !options.featuresDisabled,
+      stateFile: file,
+    });
+  } catch (err) {
+    if (!(err instanceof StateFileError)) throw err;
+    throw new Error(
+      `${err.message}\nNothing was changed. To keep the file for inspection and start from a freshly generated organization, ` +
+        `run \`npm run demo -- --reset\` (it moves the file aside to ${path.basename(err.file)}.invalid-<time>).`,
+    );
+  }
+  if (!file) return sim;
+  if (sim.stateSource === "loaded") {
+    log(`AWS simulator: organization ${sim.organizationId} loaded from ${file} (${sim.state.accountIds.length} accounts); changes are saved there`);
+    if (options.featuresDisabled) {
+      const res = await fetch(`${sim.endpoint}/_sim/features`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ trustedAccess: false, rootCredentialsManagement: false, rootSessions: false, delegatedAdmin: false }),
+      });
+      if (!res.ok) throw new Error(`could not turn the simulated org's features off: ${res.status} ${await res.text()}`);
+      log("AWS simulator: --features-disabled: turned trusted access for IAM, RootCredentialsManagement, RootSessions and the IAM delegated administrator off in the saved organization");
+    }
+  } else {
+    log(`AWS simulator: generated organization ${sim.organizationId} (seed ${options.seed}, ${options.accounts} accounts${options.featuresDisabled ? ", every root-access feature off" : ""}); saved to ${file}`);
+  }
+  return sim;
+}
+
+// First run: sync the org and queue a full scan; the app's in-process worker runs it. When the simulated org was
+// regenerated (first run with a state file, --reset, a file set aside) the inventory is re-synced and re-scanned to match it;
+// when its features were forced off, the org is re-synced so the dashboard shows them off.
+async function seedInventory(log: (line: string) => void, why: { regenerated: boolean; featuresForcedOff: boolean }): Promise<void> {
   const { prisma } = await import("@/lib/db/client");
   const scans = await prisma.scan.count();
-  if (scans > 0) {
-    log("inventory: already synced and scanned; the schedule keeps it fresh");
+  if (scans > 0 && !why.regenerated) {
+    if (why.featuresForcedOff) {
+      const { syncOrganization } = await import("@/lib/inventory/sync-organization");
+      const { SYSTEM } = await import("@/lib/auth/actor");
+      const synced = await syncOrganization({ actor: SYSTEM });
+      log(`inventory: re-synced organization ${synced.organizationId} so its features read as off`);
+    } else {
+      log("inventory: already synced and scanned; the schedule keeps it fresh");
+    }
+    await prisma.$disconnect();
     return;
   }
+  if (scans > 0) log("inventory: the simulated organization was regenerated; re-syncing and re-scanning so the inventory matches it");
   const { syncOrganization } = await import("@/lib/inventory/sync-organization");
   const { startScan } = await import("@/lib/inventory/start-scan");
   const { SYSTEM } = await import("@/lib/auth/actor");

@@ -16,12 +16,14 @@ describe("parseCliArgs", () => {
       latencyMs: 5,
       featuresEnabled: false,
     });
+    expect(parseCliArgs(["--state-file", "/tmp/s.json", "--consolidated-billing"])).toEqual({ port: 4566, stateFile: "/tmp/s.json", featureSet: "CONSOLIDATED_BILLING" });
   });
 
   it("rejects bad values with a clear message", () => {
     expect(() => parseCliArgs(["--accounts", "0"])).toThrow(/--accounts must be between 1 and 50000/);
     expect(() => parseCliArgs(["--accounts", "many"])).toThrow(/whole number/);
     expect(() => parseCliArgs(["--wat"])).toThrow(/unknown flag --wat/);
+    expect(() => parseCliArgs(["--state-file"])).toThrow(/--state-file needs a path/);
   });
 });
 

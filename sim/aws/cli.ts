@@ -3,7 +3,8 @@ import { MAX_ACCOUNTS } from "./generator";
 import { startAwsSim, type AwsSimOptions } from "./server";
 
 const USAGE = `usage: npm run sim:aws -- [--port P] [--accounts N] [--seed S] [--latency-ms L] [--jitter-ms J]
-                        [--features-disabled] [--no-delegated-admin] [--region R]
+                        [--features-disabled] [--no-delegated-admin] [--consolidated-billing] [--region R]
+                        [--state-file F]
   --port P              TCP port on 127.0.0.1 (0 = any free port; default 4566)
   --accounts N          accounts in the generated organization, 1..${MAX_ACCOUNTS} (default 300)
   --seed S              generator seed; same seed, same organization (default 1)
@@ -11,7 +12,9 @@ const USAGE = `usage: npm run sim:aws -- [--port P] [--accounts N] [--seed S] [-
   --jitter-ms J         random extra latency 0..J per call (default 0)
   --features-disabled   start with IAM trusted access and both root-access features off
   --no-delegated-admin  do not register the security account as IAM delegated administrator
-  --region R            region of the simulated endpoint (default us-east-1)`;
+  --consolidated-billing  the org is in consolidated-billing mode (no trusted access, no delegated admins)
+  --region R            region of the simulated endpoint (default us-east-1)
+  --state-file F        load the org from F when it exists (its own size, seed and options win) and save changes to it`;
 
 export function parseCliArgs(argv: string[]): AwsSimOptions {
   const opts: AwsSimOptions = { port: 4566 };
@@ -56,6 +59,15 @@ export function parseCliArgs(argv: string[]): AwsSimOptions {
       case "--no-delegated-admin":
         opts.delegatedAdmin = false;
         break;
+      case "--consolidated-billing":
+        opts.featureSet = "CONSOLIDATED_BILLING";
+        break;
+      case "--state-file": {
+        const file = value();
+        if (!file) throw new Error("--state-file needs a path");
+        opts.stateFile = file;
+        break;
+      }
       case "--help":
       case "-h":
         throw new HelpRequested();

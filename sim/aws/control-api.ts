@@ -15,6 +15,7 @@ const ZFeatures = z
     rootCredentialsManagement: z.boolean().optional(),
     rootSessions: z.boolean().optional(),
     delegatedAdmin: z.boolean().optional(),
+    featureSet: z.enum(["ALL", "CONSOLIDATED_BILLING"]).optional(),
   })
   .strict();
 
@@ -93,6 +94,7 @@ export function handleControl(sim: SimRuntime, method: string, path: string, que
       const parsed = ZFeatures.safeParse(body);
       if (!parsed.success) return bad(formatZodError(parsed.error));
       const f = parsed.data;
+      if (f.featureSet !== undefined) state.organization.featureSet = f.featureSet;
       if (f.trustedAccess === true) state.trustedAccess.set(IAM_SERVICE_PRINCIPAL, sim.now());
       if (f.trustedAccess === false) state.trustedAccess.delete(IAM_SERVICE_PRINCIPAL);
       if (f.rootCredentialsManagement !== undefined) state.features.rootCredentialsManagement = f.rootCredentialsManagement;

@@ -26,8 +26,10 @@ export const ZQuirks = z
     assumeRootManagementAccount: z.enum(["deny", "allow"]).default("deny"),
     // Second CreateLoginProfile while a profile exists.
     createLoginProfileWhenPresent: z.enum(["EntityAlreadyExists", "allow"]).default("EntityAlreadyExists"),
-    // Who may call Enable/Disable OrganizationsRoot* in IAM.
+    // Who may call Enable OrganizationsRoot* in IAM (AWS lists CallerIsNotManagementAccountException for Enable* only).
     enableFeaturesFrom: z.enum(["management", "management-or-delegated"]).default("management"),
+    // Who may call Disable OrganizationsRoot* in IAM: AWS lists no CallerIsNotManagementAccountException for them.
+    disableFeaturesFrom: z.enum(["management", "management-or-delegated"]).default("management-or-delegated"),
     // Organizations MaxResults above 20: reject as AWS's model range says, or clamp.
     orgsMaxResultsOver20: z.enum(["error", "clamp"]).default("error"),
     // Every Nth Organizations list page comes back empty with a NextToken (0 = never); AWS documents that this can happen.

@@ -4,6 +4,7 @@ import {
   IAM_SERVICE_PRINCIPAL,
   queueKey,
   type AccountState,
+  type FeatureSet,
   type RootCredentials,
   type RootProfile,
   type SimAccount,
@@ -19,6 +20,8 @@ export type GenerateOptions = {
   region: string;
   featuresEnabled: boolean;
   delegatedAdmin: boolean;
+  // CONSOLIDATED_BILLING: no trusted access, no delegated administrators, both IAM features off.
+  featureSet?: FeatureSet;
 };
 
 export const MAX_ACCOUNTS = 50_000;
@@ -83,7 +86,7 @@ export function generateState(opts: GenerateOptions): SimState {
     organization: {
       id: orgId,
       arn: `arn:aws:organizations::${managementAccountId}:organization/${orgId}`,
-      featureSet: "ALL",
+      featureSet: opts.featureSet ?? "ALL",
       managementAccountId,
       managementAccountArn: `arn:aws:organizations::${managementAccountId}:account/${orgId}/${managementAccountId}`,
       managementAccountEmail: `aws-management@${domain}`,
@@ -216,6 +219,10 @@ export function generateState(opts: GenerateOptions): SimState {
   const delegatedAccountId = state.accountIds[1];
   if (delegatedAccountId) state.principals.delegatedAdmin = makeIamUser(rng, delegatedAccountId, "rootwarden-sim");
 
+  if (state.organization.featureSet === "CONSOLIDATED_BILLING") {
+    state.features = { rootCredentialsManagement: false, rootSessions: false };
+    return state;
+  }
   // Realistic baseline: a few services already trusted, Security Hub and GuardDuty run from the security account.
   const enabledAt = Date.UTC(2019, 5, 3);
   for (const principal of ["sso.amazonaws.com", "config.amazonaws.com", "guardduty.amazonaws.com", "securityhub.amazonaws.com"]) {

@@ -50,6 +50,7 @@ function resolveSubject(ctx: OpContext, userName: string | null): Subject {
   return { kind: "user", caller };
 }
 
+// Check order (?): who is calling, then the org's feature set, then who may change, then trusted access.
 function organizationsFeatures(ctx: OpContext, change: { rootCredentialsManagement?: boolean; rootSessions?: boolean } | null): SimResponse {
   const { state, quirks } = ctx.sim;
   const { caller } = ctx;
@@ -58,7 +59,12 @@ function organizationsFeatures(ctx: OpContext, change: { rootCredentialsManageme
   if (!isManagement && !isDelegate) {
     throw new SimError("AccountNotManagementOrDelegatedAdministratorException", "The request was rejected because the account making the request is not the management account or delegated administrator account for centralized root access.", 400);
   }
-  if (change && !isManagement && quirks.enableFeaturesFrom === "management") {
+  if (state.organization.featureSet !== "ALL") {
+    throw new SimError("OrganizationNotInAllFeaturesModeException", "The request was rejected because your organization does not have All features enabled.", 400);
+  }
+  const enabling = change !== null && Object.values(change).some((v) => v === true);
+  const allowedFrom = enabling ? quirks.enableFeaturesFrom : quirks.disableFeaturesFrom;
+  if (change && !isManagement && allowedFrom === "management") {
     throw new SimError("CallerIsNotManagementAccountException", "The request was rejected because the account making the request is not the management account for the organization.", 400);
   }
   if (!state.trustedAccess.has(IAM_SERVICE_PRINCIPAL)) {

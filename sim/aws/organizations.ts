@@ -8,7 +8,7 @@ const READ_OPERATIONS = new Set([
   "DescribeOrganization", "ListRoots", "ListOrganizationalUnitsForParent", "ListAccountsForParent", "ListAccounts", "ListChildren",
   "ListParents", "DescribeAccount", "DescribeOrganizationalUnit", "ListAWSServiceAccessForOrganization", "ListDelegatedAdministrators",
 ]);
-const WRITE_OPERATIONS = new Set(["EnableAWSServiceAccess", "RegisterDelegatedAdministrator"]);
+const WRITE_OPERATIONS = new Set(["EnableAWSServiceAccess", "DisableAWSServiceAccess", "RegisterDelegatedAdministrator", "DeregisterDelegatedAdministrator"]);
 const PAGE_LIMIT = 20;
 
 type Input = Record<string, unknown>;
@@ -87,7 +87,13 @@ export function handleOrganizations(ctx: OpContext, input: Input): SimResponse {
     }
     case "EnableAWSServiceAccess": {
       const principal = requirePrincipal(input.ServicePrincipal);
+      requireAllFeatures(ctx);
       if (!state.trustedAccess.has(principal)) state.trustedAccess.set(principal, ctx.now);
+      return respond({});
+    }
+    case "DisableAWSServiceAccess": {
+      // Idempotent. IAM's features and delegated administrator stay recorded but are unusable until trusted access returns (?).
+      state.trustedAccess.delete(requirePrincipal(input.ServicePrincipal));
       return respond({});
     }
     case "ListDelegatedAdministrators": {
@@ -111,10 +117,24 @@ export function handleOrganizations(ctx: OpContext, input: Input): SimResponse {
       if (accountId === state.organization.managementAccountId) {
         throw new SimError("ConstraintViolationException", "You cannot register the management account as a delegated administrator.", 400, { fields: { Reason: "CANNOT_REGISTER_MASTER_AS_DELEGATED_ADMINISTRATOR" } });
       }
+      requireAllFeatures(ctx);
+      if (account.state !== "ACTIVE") {
+        throw new SimError("ConstraintViolationException", "You cannot register a suspended account as a delegated administrator.", 400, { fields: { Reason: "CANNOT_REGISTER_SUSPENDED_ACCOUNT_AS_DELEGATED_ADMINISTRATOR" } });
+      }
       const services = state.delegatedAdmins.get(accountId) ?? new Map<string, number>();
       if (services.has(principal)) throw new SimError("AccountAlreadyRegisteredException", "The provided account is already a delegated administrator for your organization.", 400);
       services.set(principal, ctx.now);
       state.delegatedAdmins.set(accountId, services);
+      return respond({});
+    }
+    case "DeregisterDelegatedAdministrator": {
+      const principal = requirePrincipal(input.ServicePrincipal);
+      const accountId = String(input.AccountId ?? "");
+      if (!state.accounts.has(accountId)) throw new SimError("AccountNotFoundException", "You specified an account that doesn't exist.", 400);
+      const services = state.delegatedAdmins.get(accountId);
+      if (!services?.has(principal)) throw new SimError("AccountNotRegisteredException", "The provided account is not a registered delegated administrator for your organization.", 400);
+      services.delete(principal);
+      if (services.size === 0) state.delegatedAdmins.delete(accountId);
       return respond({});
     }
     default:
@@ -178,6 +198,12 @@ function renderOu(ctx: OpContext, ou: SimOrgUnit): Record<string, unknown> {
 function requirePrincipal(value: unknown): string {
   if (typeof value !== "string" || !/^[\w+=,.@-]+$/.test(value)) throw invalidInput("INVALID_SERVICE_PRINCIPAL", "You specified an invalid service principal.");
   return value;
+}
+
+// Trusted access and delegated administrators exist only in All features mode.
+function requireAllFeatures(ctx: OpContext): void {
+  if (ctx.sim.state.organization.featureSet === "ALL") return;
+  throw new SimError("ConstraintViolationException", "The operation requires an organization with all features enabled.", 400, { fields: { Reason: "ORGANIZATION_NOT_IN_ALL_FEATURES_MODE" } });
 }
 
 function invalidInput(reason: string, message: string): SimError {

@@ -2,10 +2,10 @@
 import { randomBytes } from "node:crypto";
 import { authError, type Protocol } from "./errors";
 import { parseFaultConfig, RateLimiter, ZQuirks, type FaultConfig, type Quirks, type QuirksInput, type TFaultConfig } from "./faults";
-import { generateState } from "./generator";
+import { generateState, type GenerateOptions } from "./generator";
 import { createRng, SECRET_CHARS, UPPER_BASE32, type Rng } from "./random";
 import { parseAmzDate, parseAuthorization, verifySignature, type RawRequest } from "./sigv4";
-import type { SimState } from "./state";
+import type { FeatureSet, SimState } from "./state";
 import type { TaskPolicyName } from "./task-policies";
 
 export type Caller =
@@ -43,6 +43,7 @@ export type RuntimeOptions = {
   region: string;
   featuresEnabled: boolean;
   delegatedAdmin: boolean;
+  featureSet?: FeatureSet;
   latencyMs: number;
   jitterMs: number;
   quirks?: QuirksInput;
@@ -66,9 +67,11 @@ export class SimRuntime {
   private requestSeq = 0;
   private failAccounts = new Set<string>();
   private slowAccounts = new Set<string>();
+  // Called after anything that changes `state` (a successful mutating AWS call, a control-API change, reset).
+  onStateChange: (() => void) | null = null;
 
-  constructor(readonly options: RuntimeOptions) {
-    this.state = this.generate();
+  constructor(readonly options: RuntimeOptions, initialState?: SimState) {
+    this.state = initialState ?? this.generate();
     this.faults = this.defaultFaults();
     this.limiter = new RateLimiter({});
     this.quirks = ZQuirks.parse(options.quirks ?? {});
@@ -86,6 +89,16 @@ export class SimRuntime {
     this.quirks = ZQuirks.parse(this.options.quirks ?? {});
     this.calls = new Array(CALL_LOG_SIZE);
     this.clockOffsetMs = 0;
+    this.stateChanged();
+  }
+
+  stateChanged(): void {
+    this.onStateChange?.();
+  }
+
+  generatorOptions(): GenerateOptions {
+    const o = this.options;
+    return { accounts: o.accounts, seed: o.seed, region: o.region, featuresEnabled: o.featuresEnabled, delegatedAdmin: o.delegatedAdmin, featureSet: o.featureSet };
   }
 
   setFaults(input: FaultConfig): void {
@@ -193,13 +206,7 @@ export class SimRuntime {
   }
 
   private generate(): SimState {
-    return generateState({
-      accounts: this.options.accounts,
-      seed: this.options.seed,
-      region: this.options.region,
-      featuresEnabled: this.options.featuresEnabled,
-      delegatedAdmin: this.options.delegatedAdmin,
-    });
+    return generateState(this.generatorOptions());
   }
 
   private defaultFaults(): TFaultConfig {

@@ -30,6 +30,30 @@ describe("S3", () => {
     expect(out.Buckets![0]!.CreationDate).toBeInstanceOf(Date);
   });
 
+  it("pages ListBuckets with MaxBuckets and ContinuationToken, and refuses a bad MaxBuckets or token", async () => {
+    const { s3 } = managementClients(sim);
+    const account = sim.state.accounts.get(sim.managementAccountId)!;
+    for (let i = 0; i < 3; i++) {
+      const name = `extra-bucket-${i}-${account.id}`;
+      sim.state.buckets.set(name, { name, accountId: account.id, region: sim.region, creationDate: Date.now(), policy: null });
+      account.bucketNames.push(name);
+    }
+    const names: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const out = await s3.send(new ListBucketsCommand({ MaxBuckets: 2, ContinuationToken: token }));
+      names.push(...out.Buckets!.map((b) => b.Name!));
+      token = out.ContinuationToken;
+      pages++;
+    } while (token);
+    expect(names).toEqual(account.bucketNames);
+    expect(pages).toBe(Math.ceil(account.bucketNames.length / 2));
+    expect((await s3.send(new ListBucketsCommand({}))).ContinuationToken).toBeUndefined();
+    expect((await errorOf(s3.send(new ListBucketsCommand({ MaxBuckets: 0 })))).name).toBe("InvalidArgument");
+    expect((await errorOf(s3.send(new ListBucketsCommand({ MaxBuckets: 2, ContinuationToken: "bogus" })))).name).toBe("InvalidArgument");
+  });
+
   it("gets, puts and deletes a bucket policy; NoSuchBucketPolicy and NoSuchBucket", async () => {
     const { s3 } = managementClients(sim);
     const bucket = mgmtBucket().name;

@@ -1,9 +1,9 @@
 // S3 over restXml (path style): ListBuckets and the bucket-policy calls, with locked-bucket and root-unlock rules.
-import { denied, el, isoDate, requireAction, type OpContext } from "./context";
+import { decodeToken, denied, el, encodeToken, isoDate, requireAction, type OpContext } from "./context";
 import { SimError, type SimResponse } from "./errors";
 import { isBucketLocked, type SimBucket } from "./state";
 
-export type S3Route = { operation: string; bucket: string | null };
+export type S3Route = { operation: string; bucket: string | null; query?: URLSearchParams };
 
 // Path-style addressing: "/" is the service, "/bucket" a bucket, "/bucket/key" an object; the sub-resource is in the query.
 export function resolveS3Route(method: string, rawPath: string, query: URLSearchParams): S3Route {
@@ -12,7 +12,7 @@ export function resolveS3Route(method: string, rawPath: string, query: URLSearch
   const slash = trimmed.indexOf("/");
   const bucket = trimmed === "" ? null : slash < 0 ? trimmed : trimmed.slice(0, slash);
   const hasKey = slash >= 0 && slash < trimmed.length - 1;
-  if (!bucket) return { operation: method === "GET" ? "ListBuckets" : `${method}Service`, bucket: null };
+  if (!bucket) return { operation: method === "GET" ? "ListBuckets" : `${method}Service`, bucket: null, query };
   if (!hasKey && query.has("policy")) {
     const op = method === "GET" ? "GetBucketPolicy" : method === "PUT" ? "PutBucketPolicy" : method === "DELETE" ? "DeleteBucketPolicy" : `${method}BucketPolicy`;
     return { operation: op, bucket };
@@ -29,12 +29,29 @@ export function handleS3(ctx: OpContext, route: S3Route, body: Buffer): SimRespo
     ctx.target.accountId = ctx.caller.accountId;
     requireAction(ctx, "s3:ListAllMyBuckets", "*");
     const account = state.accounts.get(ctx.caller.accountId)!;
-    const buckets = account.bucketNames.map((name) => state.buckets.get(name)!);
+    // Without max-buckets every bucket comes back; with it, pages carry an opaque ContinuationToken.
+    const q = route.query ?? new URLSearchParams();
+    const rawMax = q.get("max-buckets");
+    const max = rawMax === null ? Infinity : Number(rawMax);
+    if (rawMax !== null && (!Number.isInteger(max) || max < 1 || max > 10_000)) {
+      throw new SimError("InvalidArgument", "Argument max-buckets must be an integer between 1 and 10000", 400, { fields: { ArgumentName: "max-buckets", ArgumentValue: rawMax } });
+    }
+    const scope = `s3:ListBuckets:${account.id}`;
+    let offset = 0;
+    const token = q.get("continuation-token");
+    if (token) {
+      const decoded = decodeToken(token, scope);
+      if (!decoded) throw new SimError("InvalidArgument", "The continuation token provided is incorrect", 400, { fields: { ArgumentName: "continuation-token" } });
+      offset = decoded.offset;
+    }
+    const all = account.bucketNames.map((name) => state.buckets.get(name)!);
+    const buckets = all.slice(offset, offset + max);
+    const next = offset + buckets.length < all.length ? el("ContinuationToken", encodeToken(scope, offset + buckets.length)) : "";
     const xml =
       `<?xml version="1.0" encoding="UTF-8"?>\n<ListAllMyBucketsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">` +
       `<Owner>${el("ID", canonicalUserId(account.id))}${el("DisplayName", account.name)}</Owner><Buckets>` +
       buckets.map((b) => `<Bucket>${el("Name", b.name)}${el("CreationDate", isoDate(b.creationDate))}${el("BucketRegion", b.region)}</Bucket>`).join("") +
-      `</Buckets></ListAllMyBucketsResult>`;
+      `</Buckets>${next}</ListAllMyBucketsResult>`;
     return { status: 200, headers: { ...headers, "content-type": "application/xml" }, body: xml };
   }
   if (!S3_OPERATIONS.has(route.operation)) {

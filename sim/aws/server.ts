@@ -7,11 +7,12 @@ import { injectedError, renderError, SimError, throttlingError, unknownOperation
 import type { FaultConfig, QuirksInput } from "./faults";
 import { handleIam } from "./iam";
 import { handleOrganizations } from "./organizations";
+import { readStateFile, snapshotState, StatePersister } from "./persistence";
 import { SimRuntime, type CallLogEntry } from "./runtime";
 import { handleS3, resolveS3Route, type S3Route } from "./s3";
 import type { RawRequest } from "./sigv4";
 import { handleSqs } from "./sqs";
-import type { SimState } from "./state";
+import type { FeatureSet, SimState } from "./state";
 import { handleSts } from "./sts";
 
 export type { FaultConfig } from "./faults";
@@ -27,7 +28,20 @@ export type AwsSimOptions = {
   region?: string; // default us-east-1
   delegatedAdmin?: boolean; // default true: the security account is IAM's delegated administrator
   quirks?: QuirksInput;
+  featureSet?: FeatureSet; // default ALL; CONSOLIDATED_BILLING starts with no trusted access and both IAM features off
+  // Load the organization from this JSON file when it exists (its generator options win over accounts/seed/region/
+  // featuresEnabled/delegatedAdmin/featureSet), and save every change to it. A file that cannot be read throws StateFileError.
+  stateFile?: string;
 };
+
+export class StateFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`The simulator state file ${file} cannot be used: ${reason}.`);
+  }
+}
 
 export type AwsSim = {
   endpoint: string;
@@ -45,22 +59,44 @@ export type AwsSim = {
   calls(filter?: { since?: number; operation?: string; accountId?: string; outcome?: "ok" | "error" }): CallLogEntry[];
   reset(): void;
   close(): Promise<void>;
+  // "loaded" when the organization came from `stateFile`, "generated" when it came from the seed.
+  stateSource: "generated" | "loaded";
+  stateFile: string | null;
 };
 
 const MAX_BODY_BYTES = 1024 * 1024;
+// Operations that can change the organization (AssumeRoot only creates sessions, which are never saved).
+const MUTATING_OPERATION = /^(Create|Delete|Deactivate|Enable|Disable|Register|Deregister|Put|Set)/;
+// Control routes that change test configuration rather than the organization.
+const CONFIG_ROUTES = new Set(["/_sim/faults", "/_sim/quirks", "/_sim/clock"]);
 
 export async function startAwsSim(opts: AwsSimOptions = {}): Promise<AwsSim> {
-  const featuresEnabled = opts.featuresEnabled ?? true;
-  const runtime = new SimRuntime({
-    accounts: opts.accounts ?? 300,
-    seed: opts.seed ?? 1,
-    region: opts.region ?? "us-east-1",
-    featuresEnabled,
-    delegatedAdmin: opts.delegatedAdmin ?? true,
-    latencyMs: opts.latencyMs ?? 0,
-    jitterMs: opts.jitterMs ?? 0,
-    quirks: opts.quirks,
-  });
+  const saved = opts.stateFile ? readStateFile(opts.stateFile) : ({ status: "missing" } as const);
+  if (saved.status === "invalid") throw new StateFileError(opts.stateFile!, saved.reason);
+  const generator = saved.status === "loaded" ? saved.generator : null;
+  const runtime = new SimRuntime(
+    {
+      accounts: generator?.accounts ?? opts.accounts ?? 300,
+      seed: generator?.seed ?? opts.seed ?? 1,
+      region: generator?.region ?? opts.region ?? "us-east-1",
+      featuresEnabled: generator?.featuresEnabled ?? opts.featuresEnabled ?? true,
+      delegatedAdmin: generator?.delegatedAdmin ?? opts.delegatedAdmin ?? true,
+      featureSet: generator ? generator.featureSet : opts.featureSet,
+      latencyMs: opts.latencyMs ?? 0,
+      jitterMs: opts.jitterMs ?? 0,
+      quirks: opts.quirks,
+    },
+    saved.status === "loaded" ? saved.state : undefined,
+  );
+  const persister = opts.stateFile ? new StatePersister(opts.stateFile, () => snapshotState(runtime.state, runtime.generatorOptions())) : null;
+  if (persister) {
+    runtime.onStateChange = () => persister.markDirty();
+    // A fresh organization is written at once, so the file exists from the first run.
+    if (saved.status === "missing") {
+      runtime.stateChanged();
+      persister.flush();
+    }
+  }
   const server = createServer((req, res) => {
     handleRequest(runtime, req, res).catch((err: unknown) => {
       // Last resort only: handlers answer in-protocol; this keeps a bug from hanging the client.
@@ -96,8 +132,11 @@ export async function startAwsSim(opts: AwsSimOptions = {}): Promise<AwsSim> {
     },
     calls: (filter = {}) => runtime.listCalls(filter),
     reset: () => runtime.reset(),
+    stateSource: saved.status === "loaded" ? "loaded" : "generated",
+    stateFile: opts.stateFile ?? null,
     close: () =>
       new Promise<void>((resolve) => {
+        persister?.close();
         server.close(() => resolve());
         server.closeAllConnections();
       }),
@@ -113,6 +152,7 @@ async function handleRequest(sim: SimRuntime, req: IncomingMessage, res: ServerR
   const body = await readBody(req);
   if (rawPath === "/_sim" || rawPath.startsWith("/_sim/")) {
     const result = handleControl(sim, method, rawPath, new URLSearchParams(rawQuery), body?.toString("utf8") ?? "");
+    if (method === "POST" && result.status === 200 && !CONFIG_ROUTES.has(rawPath)) sim.stateChanged();
     return send(res, { status: result.status, headers: { "content-type": "application/json" }, body: JSON.stringify(result.body) });
   }
   const started = performance.now();
@@ -144,6 +184,7 @@ async function handleRequest(sim: SimRuntime, req: IncomingMessage, res: ServerR
     entry.errorCode = simError.code;
   }
   entry.httpStatus = response.status;
+  if (entry.outcome === "ok" && MUTATING_OPERATION.test(entry.operation)) sim.stateChanged();
   entry.durationMs = Math.round((performance.now() - started) * 100) / 100;
   sim.logCall(entry);
   send(res, response);

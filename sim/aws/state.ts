@@ -84,6 +84,8 @@ export type SimIamUser = {
   secretAccessKey: string;
 };
 
+export type FeatureSet = "ALL" | "CONSOLIDATED_BILLING";
+
 export type SimFeatures = {
   rootCredentialsManagement: boolean;
   rootSessions: boolean;
@@ -92,7 +94,7 @@ export type SimFeatures = {
 export type SimState = {
   seed: string;
   region: string;
-  organization: { id: string; arn: string; featureSet: "ALL"; managementAccountId: string; managementAccountArn: string; managementAccountEmail: string };
+  organization: { id: string; arn: string; featureSet: FeatureSet; managementAccountId: string; managementAccountArn: string; managementAccountEmail: string };
   root: { id: string; arn: string; name: string };
   ous: Map<string, SimOrgUnit>;
   children: Map<string, { ous: string[]; accounts: string[] }>;

@@ -25,6 +25,7 @@ declare module "oidc-provider" {
     grant_types?: string[];
     response_types?: string[];
     token_endpoint_auth_method?: string;
+    require_auth_time?: boolean;
   };
 
   export type TAdapterPayload = { uid?: string; userCode?: string; grantId?: string; consumed?: number } & Record<string, unknown>;

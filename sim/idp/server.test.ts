@@ -45,7 +45,13 @@ function authorizeUrl(params: Record<string, string>): string {
 }
 
 /** Runs the browser half of the flow for one user; returns the redirect back to the app. */
-async function signInAs(username: string, password: string, challenge: string, state: string): Promise<URL> {
+async function signInAs(
+  username: string,
+  password: string,
+  challenge: string,
+  state: string,
+  extra: { params?: Record<string, string>; fields?: Record<string, string> } = {},
+): Promise<URL> {
   const jar = new CookieJar();
   const start = await get(
     authorizeUrl({
@@ -56,6 +62,7 @@ async function signInAs(username: string, password: string, challenge: string, s
       state,
       code_challenge: challenge,
       code_challenge_method: "S256",
+      ...extra.params,
     }),
     jar,
   );
@@ -72,10 +79,10 @@ async function signInAs(username: string, password: string, challenge: string, s
     method: "POST",
     redirect: "manual",
     headers: { cookie: jar.header(), "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ username, password }),
+    body: new URLSearchParams({ username, password, ...extra.fields }),
   });
   jar.store(login);
-  if (login.status === 401) throw new Error(`login refused: ${await login.text()}`);
+  if (login.status === 401 || login.status === 400) throw new Error(`login refused: ${await login.text()}`);
   expect(login.status).toBe(303);
   const resume = await get(new URL(login.headers.get("location") ?? "", idp.issuer).toString(), jar);
   expect(resume.status).toBe(303);
@@ -149,6 +156,53 @@ describe("dev IdP", () => {
     expect(claims.email).toBe("opsapprover@rootwarden.example");
     expect(claims.groups).toEqual(["all-staff", "rootwarden-operators", "rootwarden-approvers"]);
     expect(verifier).not.toBe(second.verifier);
+  });
+
+  it("puts auth_time in every ID token, back-dated when the testing field asks", async () => {
+    const idTokenClaims = async (fields?: Record<string, string>): Promise<Record<string, unknown>> => {
+      const { verifier, challenge } = pkce();
+      const back = await signInAs("approver", "demo", challenge, "s", { fields });
+      const tokens = (await (await exchange(back.searchParams.get("code") ?? "", verifier)).json()) as Record<string, string>;
+      return JSON.parse(Buffer.from(tokens.id_token.split(".")[1], "base64url").toString("utf8")) as Record<string, unknown>;
+    };
+    const now = Math.floor(Date.now() / 1000);
+    const plain = await idTokenClaims();
+    expect(plain.auth_time).toBeGreaterThanOrEqual(now - 1);
+    expect(plain.auth_time).toBeLessThanOrEqual(now + 5);
+    const older = await idTokenClaims({ auth_age_minutes: "30" });
+    expect(Number(older.auth_time)).toBeGreaterThanOrEqual(now - 30 * 60 - 1);
+    expect(Number(older.auth_time)).toBeLessThanOrEqual(now - 30 * 60 + 5);
+    await expect(idTokenClaims({ auth_age_minutes: "-5" })).rejects.toThrow(/whole minutes from 0 to 1440/);
+  });
+
+  it("asks for the password again when max_age=0 although the IdP session is fresh", async () => {
+    const jar = new CookieJar();
+    const params = {
+      client_id: CLIENT.clientId,
+      redirect_uri: CLIENT.redirectUris[0],
+      response_type: "code",
+      scope: "openid",
+      state: "s",
+      code_challenge: pkce().challenge,
+      code_challenge_method: "S256",
+    };
+    const first = await get(authorizeUrl(params), jar);
+    const interaction = new URL(first.headers.get("location") ?? "", idp.issuer);
+    await get(interaction.toString(), jar);
+    const login = await fetch(`${interaction}/login`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { cookie: jar.header(), "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ username: "viewer", password: "demo" }),
+    });
+    jar.store(login);
+    await get(new URL(login.headers.get("location") ?? "", idp.issuer).toString(), jar);
+    // Same browser, IdP session seconds old: max_age=0 still leads to the login form.
+    const again = await get(authorizeUrl({ ...params, max_age: "0" }), jar);
+    expect(again.status).toBe(303);
+    const form = await get(new URL(again.headers.get("location") ?? "", idp.issuer).toString(), jar);
+    expect(form.status).toBe(200);
+    expect(await form.text()).toContain('name="password"');
   });
 
   it("rejects a wrong password on the login form", async () => {

@@ -26,6 +26,8 @@ export const DEMO_USERS_PATH = "/dev/users";
 
 const SCOPES = ["openid", "email", "profile", "groups"];
 const MAX_FORM_BYTES = 16_384;
+/** The login form can back-date auth_time this far, so re-authentication can be tried without waiting. */
+export const MAX_AUTH_AGE_MINUTES = 24 * 60;
 
 export async function startIdp(options: TIdpOptions): Promise<TIdp> {
   if (options.clients.length === 0) throw new Error("startIdp needs at least one client.");
@@ -78,6 +80,9 @@ function createProvider(issuer: string, clients: TIdpClient[], claimsInIdToken: 
       grant_types: ["authorization_code"],
       response_types: ["code"],
       token_endpoint_auth_method: "client_secret_basic",
+      // auth_time in every ID token (not only when max_age or prompt=login asked for it), as the app
+      // checks it before approvals and break-glass executions.
+      require_auth_time: true,
     })),
     scopes: SCOPES,
     claims: {
@@ -168,7 +173,11 @@ async function handle(
     const username = (form.get("username") ?? "").trim();
     const user = checkCredentials(username, form.get("password") ?? "");
     if (!user) return sendHtml(res, 401, loginPage(details.uid, username, "Unknown user or wrong password."));
-    await provider.interactionFinished(req, res, { login: { accountId: user.subject } }, { mergeWithLastSubmission: false });
+    const age = authAgeMinutes(form.get("auth_age_minutes"));
+    if (age === undefined) return sendHtml(res, 400, loginPage(details.uid, username, `"Report this sign-in as older" takes whole minutes from 0 to ${MAX_AUTH_AGE_MINUTES}.`));
+    // ts is the auth_time the ID token will carry: now, or (for testing re-authentication) earlier.
+    const ts = Math.floor(Date.now() / 1000) - age * 60;
+    await provider.interactionFinished(req, res, { login: { accountId: user.subject, ts } }, { mergeWithLastSubmission: false });
     return;
   }
   if (!match[2] && req.method === "GET") {
@@ -180,6 +189,14 @@ async function handle(
     return sendHtml(res, 200, loginPage(details.uid, hint, null));
   }
   sendHtml(res, 405, page("Not allowed", "<p>Method not allowed.</p>"));
+}
+
+/** Empty means 0; undefined for anything that is not whole minutes within range. */
+function authAgeMinutes(value: string | null): number | undefined {
+  const text = (value ?? "").trim();
+  if (text === "") return 0;
+  const n = Number(text);
+  return Number.isInteger(n) && n >= 0 && n <= MAX_AUTH_AGE_MINUTES ? n : undefined;
 }
 
 function checkCredentials(username: string, password: string): TDemoUser | undefined {
@@ -213,6 +230,10 @@ function loginPage(uid: string, username: string, error: string | null): string 
 <form method="post" action="/interaction/${escapeHtml(uid)}/login" autocomplete="off">
   <label>Username <input id="username" name="username" value="${escapeHtml(username)}" required autofocus></label>
   <label>Password <input id="password" name="password" type="password" required></label>
+  <details><summary>Testing</summary>
+    <label>Report this sign-in as older, in minutes (auth_time in the past; Rootwarden then asks to sign in again before approvals)
+      <input id="auth_age_minutes" name="auth_age_minutes" inputmode="numeric" pattern="[0-9]*" value=""></label>
+  </details>
   <button type="submit">Sign in</button>
 </form>
 <form method="post" action="/interaction/${escapeHtml(uid)}/abort"><button type="submit" class="link">Cancel</button></form>

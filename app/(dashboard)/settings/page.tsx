@@ -1,5 +1,5 @@
 // Settings (admin): who has which role now, the group-to-role mapping in force, the permission
-// catalogue, and the sign-in configuration (never secrets).
+// catalogue, the sign-in configuration (never secrets), and the notification channels with their log.
 import type { Metadata } from "next";
 import { listUsers } from "@/lib/auth/list-users";
 import { requirePagePermission } from "@/lib/auth/page";
@@ -7,9 +7,13 @@ import { PERMISSIONS, PERMISSION_NAMES, hasPermission } from "@/lib/auth/permiss
 import { formatRoleGroups, parseRoleGroups } from "@/lib/auth/role-mapping";
 import { ROLES, type TRole } from "@/lib/auth/roles";
 import { getConfig } from "@/lib/config";
+import { listChannels } from "@/lib/notify/list-channels";
+import { listDeliveries } from "@/lib/notify/list-deliveries";
+import { serialize } from "@/components/fetch-json";
 import { Card } from "@/components/card";
 import { RoleGroupsTable } from "@/components/role-groups-table";
 import { EndSessionsButton } from "./end-sessions-button";
+import { NotificationSettings } from "./notification-settings";
 
 export const metadata: Metadata = { title: "Settings" };
 export const dynamic = "force-dynamic";
@@ -20,6 +24,7 @@ export default async function SettingsPage() {
   const mapping = parseRoleGroups(config.ROLE_GROUPS);
   const users = await listUsers({ actor });
   const canRevoke = hasPermission(actor.roles, "sessions.revoke");
+  const [channels, deliveries] = await Promise.all([listChannels({ actor }), listDeliveries({ actor, query: { limit: 50 } })]);
 
   return (
     <div className="space-y-8">
@@ -98,6 +103,17 @@ export default async function SettingsPage() {
           </tbody>
         </table>
       </Card>
+
+      <div id="notifications" className="scroll-mt-4">
+        <Card title="Notifications" note="Channels get the events they subscribe to; delivery is retried with backoff, and every message carries an idempotency key.">
+          <NotificationSettings
+            channels={serialize(channels)}
+            deliveries={serialize(deliveries)}
+            canWrite={hasPermission(actor.roles, "settings.write")}
+            smtpConfigured={config.SMTP_URL !== undefined}
+          />
+        </Card>
+      </div>
 
       <Card title="Sign-in">
         <dl className="grid grid-cols-[max-content_1fr] gap-x-6 gap-y-1 px-3 py-2">
