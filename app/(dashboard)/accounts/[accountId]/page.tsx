@@ -134,7 +134,7 @@ export default async function AccountPage({ params }: TProps) {
 
 async function requestOptions(roles: TActor["roles"]) {
   const settings = await readTaskSettings(prisma);
-  return { requireTicket: settings.requireTicket, canBreakGlass: settings.breakGlassEnabled && hasPermission(roles, "tasks.break_glass") };
+  return { requireTicket: settings.requireTicket, canBreakGlass: settings.breakGlassEnabled && hasPermission(roles, "tasks.breakglass") };
 }
 
 function hasRootCredentials(credentials: TAccountDetail["credentials"]): boolean | null {

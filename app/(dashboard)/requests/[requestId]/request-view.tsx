@@ -6,6 +6,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useId, useState } from "react";
 import { ApiErrorMessage } from "@/components/api-error-message";
+import { handleReauth } from "@/components/reauth";
 import { Card } from "@/components/card";
 import { ConfirmDialog } from "@/components/confirm-dialog";
 import { fetchJson, type TSerialized } from "@/components/fetch-json";
@@ -157,9 +158,11 @@ function Actions({
       setComment("");
       refresh();
     },
+    // A stale IdP sign-in: off to the IdP and back here, where the approver votes again.
+    onError: (err) => void handleReauth(err),
   });
   const cancel = useMutation({ mutationFn: () => post("cancel", {}), onSuccess: refresh });
-  const review = useMutation({ mutationFn: () => post("review", { comment: comment.trim() || null }), onSuccess: refresh });
+  const review = useMutation({ mutationFn: () => post("review", { comment: comment.trim() || null }), onSuccess: refresh, onError: (err) => void handleReauth(err) });
   const commentMissing = requireApproverComment && comment.trim() === "";
   const canVote = r.can.approve || r.can.reject;
   const any = canVote || r.can.cancel || r.can.retry || r.can.review || r.whyNot;
