@@ -1,6 +1,7 @@
 "use client";
 // The Approvals navigation link's count: requests awaiting my vote plus break-glass runs awaiting
-// review, from GET /api/approvals, polled each minute. The count is part of the link's name.
+// review, from GET /api/approvals, polled each minute. The count is part of the link's name
+// ("Approvals 3 waiting"), and the visible text ("Approvals 3") is a prefix of it.
 import { useQuery } from "@tanstack/react-query";
 import type { TRequestSummary } from "@/lib/tasks/list";
 import { fetchJson, type TSerialized } from "./fetch-json";
@@ -21,12 +22,15 @@ export function useApprovalsCount(enabled: boolean): number | null {
 export function CountBadge({ count, current }: { count: number; current: boolean }) {
   if (count === 0) return null;
   return (
-    <span
-      aria-hidden="true"
-      data-testid="approvals-count"
-      className={`ml-1.5 inline-flex min-w-[1.25rem] justify-center rounded-full px-1.5 text-xs font-semibold tabular-nums ${current ? "bg-white text-slate-900" : "bg-red-700 text-white"}`}
-    >
-      {count > 99 ? "99+" : count}
-    </span>
+    <>
+      {" "}
+      <span
+        data-testid="approvals-count"
+        className={`ml-1 inline-flex min-w-[1.25rem] justify-center rounded-full px-1.5 text-xs font-semibold tabular-nums ${current ? "bg-white text-slate-900" : "bg-red-700 text-white"}`}
+      >
+        {count > 99 ? "99+" : count}
+      </span>
+      <span className="sr-only"> waiting</span>
+    </>
   );
 }

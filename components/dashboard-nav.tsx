@@ -31,7 +31,6 @@ export function DashboardNav({ items }: { items: TNavItem[] }) {
             key={item.href}
             href={item.href}
             aria-current={current ? "page" : undefined}
-            aria-label={count ? `${item.label}, ${count} waiting` : undefined}
             className={
               current
                 ? "rounded bg-slate-900 px-2.5 py-1.5 font-medium text-white"
