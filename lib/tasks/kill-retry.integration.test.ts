@@ -4,7 +4,6 @@
 // the lease has passed (the recovery tick). Counted from the simulator's call log: every credential is
 // removed by exactly one successful mutating call, and a target the dead process finished is not run again.
 import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SYSTEM, type TActor } from "@/lib/auth/actor";
 import { startScan } from "@/lib/inventory/start-scan";
@@ -76,7 +75,9 @@ describe("a worker killed with kill -9 mid-request, then retried", () => {
   /** Runs the batch in a child process and SIGKILLs it right after the first successful mutating call in `killAfterIn`. */
   async function runAndKill(o: { requestId: string; targetIds: string[]; token: string; killAfterIn: string }): Promise<number> {
     const since = f.sim.calls().at(-1)?.seq ?? 0;
-    const child = spawn(path.join(process.cwd(), "node_modules/.bin/tsx"), ["lib/tasks/fixtures/run-batch-child.ts"], {
+    // Node itself with tsx's loader, not the tsx CLI: that one runs the script in a grandchild, which a
+    // SIGKILL of the CLI would leave running.
+    const child = spawn(process.execPath, ["--import", "tsx", "lib/tasks/fixtures/run-batch-child.ts"], {
       cwd: process.cwd(),
       env: {
         ...process.env,
@@ -108,6 +109,7 @@ describe("a worker killed with kill -9 mid-request, then retried", () => {
       } else await new Promise((r) => setTimeout(r, 5));
     }
     expect(await exited).toBe("SIGKILL");
+    expect(() => process.kill(child.pid!, 0)).toThrow(); // gone, not orphaned
     // A call in flight when the worker died still lands in AWS (the simulator, too, finishes it): let it.
     await new Promise((r) => setTimeout(r, 600));
     return killSeq;
