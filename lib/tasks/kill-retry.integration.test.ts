@@ -4,6 +4,7 @@
 // the lease has passed (the recovery tick). Counted from the simulator's call log: every credential is
 // removed by exactly one successful mutating call, and a target the dead process finished is not run again.
 import { spawn, type ChildProcess } from "node:child_process";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SYSTEM, type TActor } from "@/lib/auth/actor";
 import { startScan } from "@/lib/inventory/start-scan";
@@ -187,5 +188,24 @@ describe("a worker killed with kill -9 mid-request, then retried", () => {
     } finally {
       f.sim.setFaults({});
     }
+  }, 60_000);
+
+  it("a result waits for the audit trail's lock instead of failing after the change was made (RECORD_TRANSACTION)", async () => {
+    const r = await approvedRequest();
+    // Another transaction holds the audit head for 6 s, longer than Prisma's default 5 s transaction timeout.
+    const holder = new pg.Client({ connectionString: f.db.url });
+    await holder.connect();
+    await holder.query("BEGIN");
+    await holder.query(`SELECT 1 FROM "AuditHead" WHERE "id" = 1 FOR UPDATE`);
+    const release = new Promise<void>((resolve) => setTimeout(() => void holder.query("COMMIT").then(() => holder.end()).then(resolve), 6_000));
+    try {
+      const out = await runTaskBatch({ actor: SYSTEM, db: f.db.prisma, aws: f.aws, requestId: r.requestId, targetIds: [r.targetIds[0]!], claimToken: "job-5" });
+      expect(out.results[r.targetIds[0]!]).toBe("SUCCEEDED");
+    } finally {
+      await release;
+    }
+    const target = await f.db.prisma.taskTarget.findUniqueOrThrow({ where: { id: r.targetIds[0]! } });
+    expect(target).toMatchObject({ status: "SUCCEEDED", attempts: 1 });
+    expect(okMutating(r.accountOf[0]!)).toEqual({ DeleteLoginProfile: 1, DeleteAccessKey: 2 });
   }, 60_000);
 });
