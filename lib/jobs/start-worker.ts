@@ -32,6 +32,9 @@ export type TWorkerOptions = {
   log?: (line: string) => void;
   /** Run the privileged-task queues too (default); tests that drive tasks by hand turn them off. */
   tasks?: boolean;
+  /** Task batches run at once in this process, and targets at once per batch (lib/jobs/task-jobs.ts defaults). */
+  taskBatchPollers?: number;
+  taskTargetConcurrency?: number;
 };
 
 export type TWorker = { boss: PgBoss; stop: () => Promise<void> };
@@ -100,7 +103,16 @@ export async function startWorker(options: TWorkerOptions = {}): Promise<TWorker
   if (intervalHours > 0) await boss.schedule(QUEUES.scheduledScan, options.scheduleCron ?? "*/10 * * * *");
   else await boss.unschedule(QUEUES.scheduledScan);
   await registerAuditJobs(boss, { db, log });
-  if (options.tasks !== false) await registerTaskJobs(boss, { db, aws: getAws, log, signal: stopping.signal });
+  if (options.tasks !== false) {
+    await registerTaskJobs(boss, {
+      db,
+      aws: getAws,
+      log,
+      signal: stopping.signal,
+      batchPollers: options.taskBatchPollers,
+      targetConcurrency: options.taskTargetConcurrency,
+    });
+  }
   await registerAwsReadJobs(boss, { aws: getAws, log });
   await registerNotifyJobs(boss, { db, log });
 
