@@ -1,0 +1,24 @@
+-- Drift alerts (issue 12): what changed between an account's (or the organization's) last two
+-- readings, recorded by the scan or sync that noticed it.
+CREATE TABLE "DriftEvent" (
+    "id" UUID NOT NULL,
+    "organizationId" TEXT NOT NULL,
+    "accountId" TEXT,
+    "kind" TEXT NOT NULL,
+    "changes" JSONB NOT NULL,
+    "scanId" UUID,
+    "detectedAt" TIMESTAMPTZ(3) NOT NULL,
+    "notifiedAt" TIMESTAMPTZ(3),
+
+    CONSTRAINT "DriftEvent_pkey" PRIMARY KEY ("id")
+);
+
+CREATE INDEX "DriftEvent_organizationId_detectedAt_idx" ON "DriftEvent"("organizationId", "detectedAt" DESC);
+CREATE INDEX "DriftEvent_scanId_idx" ON "DriftEvent"("scanId");
+
+-- When an account was first stored by a sync: "joined after the first inventory" is decided from it.
+ALTER TABLE "Account" ADD COLUMN "firstSyncedAt" TIMESTAMPTZ(3);
+UPDATE "Account" SET "firstSyncedAt" = "syncedAt";
+
+-- Set by the first results chunk of a scan that sent a drift notification (later drifts wait for the close).
+ALTER TABLE "Scan" ADD COLUMN "driftNotifiedAt" TIMESTAMPTZ(3);
