@@ -38,7 +38,8 @@ export type TDriftFacts = {
  *   date), or an access key, signing certificate or MFA device id is new; otherwise
  *   BECAME_NON_COMPLIANT when the status went from anything else to NON_COMPLIANT.
  * - no previous: JOINED_WITH_CREDENTIALS when the account joined after the first inventory
- *   (`joinedAfterInventory`, see recordResults) and the snapshot shows any root credential.
+ *   (`joinedAfterInventory`: Account.firstSyncedAt is later than Organization.firstSyncedAt, i.e.
+ *   the first sync did not store it) and the snapshot shows any root credential.
  *   Accounts of the initial inventory never drift on their first snapshot.
  */
 export function detectAccountDrift(input: {

@@ -197,7 +197,7 @@ export async function recordResults(
       WHERE "id" = ${scanId}::uuid
     )
     SELECT kept.aid AS "accountId", a."name" AS "accountName",
-      (a."firstSyncedAt" IS NOT NULL AND a."firstSyncedAt" > o."createdAt") AS "joinedAfterInventory",
+      COALESCE(a."firstSyncedAt" > o."firstSyncedAt", false) AS "joinedAfterInventory",
       p."id" IS NOT NULL AS "hasPrevious", p."passwordPresent", p."passwordCreatedAt", p."accessKeys", p."signingCertificates",
       p."mfaDevices", p."status", p."failingRules"
     FROM kept

@@ -74,7 +74,7 @@ export async function storeOrganization(options: {
         where: { id: org.id },
         select: { trustedAccessIam: true, rootCredentialsManagement: true, rootSessions: true },
       });
-      await tx.organization.upsert({ where: { id: org.id }, create: { id: org.id, ...orgFields }, update: orgFields });
+      await tx.organization.upsert({ where: { id: org.id }, create: { id: org.id, ...orgFields, firstSyncedAt: now }, update: orgFields });
       const featureDrift = detectFeatureDrift(previous, features);
       if (featureDrift) {
         await recordDrift(tx, { organizationId: org.id, scanId: null, drifts: [featureDrift], detectedAt: now, notify: true });
