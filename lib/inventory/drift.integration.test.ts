@@ -1,12 +1,14 @@
 // Drift alerts end to end: the simulator's state changes between two scans (or syncs), and the scan
 // (or sync) that sees it records a DriftEvent, a drift.detected audit event and an outbox row in its
 // own transaction. Also scan.failed at the close of a scan with failed accounts.
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SYSTEM } from "@/lib/auth/actor";
 import { startWorker, type TWorker } from "@/lib/jobs/start-worker";
 import { startAwsSim, type AwsSim } from "@/sim/aws/server";
 import { activeMembers, control } from "@/sim/aws/test-helpers";
 import { listDriftEvents } from "./list-drift-events";
+import { DRIFT_MESSAGE_LIST, notifyPendingDrift, recordDrift } from "./record-drift";
 import { expectedStatus, startInventoryFixture, waitForScan, type TInventoryFixture } from "./scan-test-helpers";
 import { startScan } from "./start-scan";
 import { syncOrganization } from "./sync-organization";
@@ -151,6 +153,37 @@ describe("drift between syncs", () => {
       "password present",
       `MFA device arn:aws:iam::${joined}:mfa/root-mfa-1 present`,
     ]);
+  });
+});
+
+describe("drift no chunk notified", () => {
+  it("waits for the scan's close: one summary listing the first ten and counting the rest", async () => {
+    const scanId = randomUUID();
+    const organizationId = f.sim.organizationId;
+    const members = activeMembers(f.sim).slice(0, DRIFT_MESSAGE_LIST + 2);
+    const detectedAt = new Date();
+    await f.db.prisma.$transaction((tx) =>
+      recordDrift(tx, {
+        organizationId,
+        scanId,
+        detectedAt,
+        notify: false,
+        drifts: members.map((a) => ({ kind: "CREDENTIAL_ADDED" as const, accountId: a.id, accountName: a.name, changes: { sentences: ["password created"], passwordCreated: true } })),
+      }),
+    );
+    const keyOf = (n: { payload: unknown }) => (n.payload as { scanId?: string }).scanId;
+    expect((await outbox("drift.detected")).filter((n) => keyOf(n) === scanId)).toEqual([]);
+    expect(await f.db.prisma.driftEvent.count({ where: { scanId, notifiedAt: null } })).toBe(members.length);
+
+    expect(await f.db.prisma.$transaction((tx) => notifyPendingDrift(tx, { id: scanId, organizationId }, new Date()))).toBe(true);
+    const [summary, ...more] = (await outbox("drift.detected")).filter((n) => keyOf(n) === scanId);
+    expect(more).toEqual([]);
+    expect(summary).toMatchObject({ title: `Drift: ${members.length} more accounts changed since their last scan`, link: "/overview" });
+    expect(summary.text.split("\n")).toHaveLength(DRIFT_MESSAGE_LIST + 1);
+    expect(summary.text).toContain("…and 2 more (see the Overview).");
+    expect(await f.db.prisma.driftEvent.count({ where: { scanId, notifiedAt: null } })).toBe(0);
+    // Nothing left: a second close (or a cancel after it) sends nothing.
+    expect(await f.db.prisma.$transaction((tx) => notifyPendingDrift(tx, { id: scanId, organizationId }, new Date()))).toBe(false);
   });
 });
 
