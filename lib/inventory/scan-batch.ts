@@ -152,67 +152,67 @@ export async function recordResults(
   // detection compares: the previous successful snapshot (the statement sees the table as it was
   // before its own insert) and whether the account joined after the organization's first inventory.
   return db.$transaction(async (tx) => {
-  const compared = await tx.$queryRaw<TComparedRow[]>`
-    WITH t AS (
-      SELECT * FROM unnest(
-        ${rows.map((x) => x.r.accountId)}::text[], ${rows.map((x) => x.snapshotId)}::uuid[],
-        ${rows.map((x) => x.r.takenAt.toISOString())}::timestamptz[], ${rows.map((x) => x.scanStatus)}::text[],
-        ${rows.map((x) => x.status)}::text[], ${rows.map((x) => x.failingRules.join(","))}::text[],
-        ${rows.map((x) => x.reason)}::text[], ${rows.map((x) => (x.r.ok ? null : x.r.errorCode))}::text[],
-        ${rows.map((x) => audit(x)?.passwordPresent ?? null)}::boolean[],
-        ${rows.map((x) => audit(x)?.passwordCreatedAt ?? null)}::timestamptz[],
-        ${rows.map((x) => json(audit(x)?.accessKeys))}::jsonb[], ${rows.map((x) => json(audit(x)?.signingCertificates))}::jsonb[],
-        ${rows.map((x) => json(audit(x)?.mfaDevices))}::jsonb[], ${rows.map((x) => json(audit(x)?.summary))}::jsonb[]
-      ) AS t(aid, sid, at, scan_status, status, rules, reason, error_code, password, password_at, keys, certs, mfa, summary)
-    ),
-    moved AS (
-      UPDATE "ScanAccount" sa
-      SET "status" = t.scan_status, "snapshotId" = t.sid, "reason" = t.reason, "reasonCode" = t.error_code, "finishedAt" = t.at
-      FROM t
-      WHERE sa."scanId" = ${scanId}::uuid AND sa."accountId" = t.aid AND sa."status" = 'PENDING'
-      RETURNING sa."accountId" AS aid
-    ),
-    kept AS (SELECT t.* FROM t JOIN moved ON moved.aid = t.aid),
-    snapshots AS (
-      INSERT INTO "CredentialSnapshot" ("id", "accountId", "organizationId", "scanId", "takenAt", "passwordPresent",
-        "passwordCreatedAt", "accessKeys", "signingCertificates", "mfaDevices", "summary", "status", "failingRules",
-        "errorCode", "errorMessage")
-      SELECT sid, aid, ${organizationId}, ${scanId}::uuid, at, password, password_at, keys, certs, mfa, summary, status,
-        string_to_array(rules, ','), error_code, CASE WHEN error_code IS NULL THEN NULL ELSE reason END
+    const compared = await tx.$queryRaw<TComparedRow[]>`
+      WITH t AS (
+        SELECT * FROM unnest(
+          ${rows.map((x) => x.r.accountId)}::text[], ${rows.map((x) => x.snapshotId)}::uuid[],
+          ${rows.map((x) => x.r.takenAt.toISOString())}::timestamptz[], ${rows.map((x) => x.scanStatus)}::text[],
+          ${rows.map((x) => x.status)}::text[], ${rows.map((x) => x.failingRules.join(","))}::text[],
+          ${rows.map((x) => x.reason)}::text[], ${rows.map((x) => (x.r.ok ? null : x.r.errorCode))}::text[],
+          ${rows.map((x) => audit(x)?.passwordPresent ?? null)}::boolean[],
+          ${rows.map((x) => audit(x)?.passwordCreatedAt ?? null)}::timestamptz[],
+          ${rows.map((x) => json(audit(x)?.accessKeys))}::jsonb[], ${rows.map((x) => json(audit(x)?.signingCertificates))}::jsonb[],
+          ${rows.map((x) => json(audit(x)?.mfaDevices))}::jsonb[], ${rows.map((x) => json(audit(x)?.summary))}::jsonb[]
+        ) AS t(aid, sid, at, scan_status, status, rules, reason, error_code, password, password_at, keys, certs, mfa, summary)
+      ),
+      moved AS (
+        UPDATE "ScanAccount" sa
+        SET "status" = t.scan_status, "snapshotId" = t.sid, "reason" = t.reason, "reasonCode" = t.error_code, "finishedAt" = t.at
+        FROM t
+        WHERE sa."scanId" = ${scanId}::uuid AND sa."accountId" = t.aid AND sa."status" = 'PENDING'
+        RETURNING sa."accountId" AS aid
+      ),
+      kept AS (SELECT t.* FROM t JOIN moved ON moved.aid = t.aid),
+      snapshots AS (
+        INSERT INTO "CredentialSnapshot" ("id", "accountId", "organizationId", "scanId", "takenAt", "passwordPresent",
+          "passwordCreatedAt", "accessKeys", "signingCertificates", "mfaDevices", "summary", "status", "failingRules",
+          "errorCode", "errorMessage")
+        SELECT sid, aid, ${organizationId}, ${scanId}::uuid, at, password, password_at, keys, certs, mfa, summary, status,
+          string_to_array(rules, ','), error_code, CASE WHEN error_code IS NULL THEN NULL ELSE reason END
+        FROM kept
+      ),
+      accounts AS (
+        -- Only a newer snapshot replaces the account's latest (two scans can overlap).
+        UPDATE "Account" a
+        SET "status" = kept.status, "failingRules" = string_to_array(kept.rules, ','), "statusReason" = kept.reason,
+            "statusReasonCode" = kept.error_code,
+            "lastScannedAt" = kept.at, "latestSnapshotId" = kept.sid
+        FROM kept
+        WHERE a."id" = kept.aid AND (a."lastScannedAt" IS NULL OR a."lastScannedAt" <= kept.at)
+      ),
+      counted AS (
+        UPDATE "Scan"
+        SET "done" = "done" + (SELECT count(*) FROM kept),
+            "failed" = "failed" + (SELECT count(*) FROM kept WHERE kept.error_code IS NOT NULL)
+        WHERE "id" = ${scanId}::uuid
+      )
+      SELECT kept.aid AS "accountId", a."name" AS "accountName",
+        COALESCE(a."firstSyncedAt" > o."firstSyncedAt", false) AS "joinedAfterInventory",
+        p."id" IS NOT NULL AS "hasPrevious", p."passwordPresent", p."passwordCreatedAt", p."accessKeys", p."signingCertificates",
+        p."mfaDevices", p."status", p."failingRules"
       FROM kept
-    ),
-    accounts AS (
-      -- Only a newer snapshot replaces the account's latest (two scans can overlap).
-      UPDATE "Account" a
-      SET "status" = kept.status, "failingRules" = string_to_array(kept.rules, ','), "statusReason" = kept.reason,
-          "statusReasonCode" = kept.error_code,
-          "lastScannedAt" = kept.at, "latestSnapshotId" = kept.sid
-      FROM kept
-      WHERE a."id" = kept.aid AND (a."lastScannedAt" IS NULL OR a."lastScannedAt" <= kept.at)
-    ),
-    counted AS (
-      UPDATE "Scan"
-      SET "done" = "done" + (SELECT count(*) FROM kept),
-          "failed" = "failed" + (SELECT count(*) FROM kept WHERE kept.error_code IS NOT NULL)
-      WHERE "id" = ${scanId}::uuid
-    )
-    SELECT kept.aid AS "accountId", a."name" AS "accountName",
-      COALESCE(a."firstSyncedAt" > o."firstSyncedAt", false) AS "joinedAfterInventory",
-      p."id" IS NOT NULL AS "hasPrevious", p."passwordPresent", p."passwordCreatedAt", p."accessKeys", p."signingCertificates",
-      p."mfaDevices", p."status", p."failingRules"
-    FROM kept
-    JOIN "Account" a ON a."id" = kept.aid
-    JOIN "Organization" o ON o."id" = a."organizationId"
-    LEFT JOIN LATERAL (
-      SELECT s."id", s."passwordPresent", s."passwordCreatedAt", s."accessKeys", s."signingCertificates", s."mfaDevices",
-             s."status", s."failingRules"
-      FROM "CredentialSnapshot" s
-      WHERE s."accountId" = kept.aid AND s."errorCode" IS NULL AND s."takenAt" < kept.at
-      ORDER BY s."takenAt" DESC LIMIT 1
-    ) p ON true
-    WHERE kept.error_code IS NULL`;
-  return recordScanDrift(tx, scanId, organizationId, rows, compared);
-  });
+      JOIN "Account" a ON a."id" = kept.aid
+      JOIN "Organization" o ON o."id" = a."organizationId"
+      LEFT JOIN LATERAL (
+        SELECT s."id", s."passwordPresent", s."passwordCreatedAt", s."accessKeys", s."signingCertificates", s."mfaDevices",
+               s."status", s."failingRules"
+        FROM "CredentialSnapshot" s
+        WHERE s."accountId" = kept.aid AND s."errorCode" IS NULL AND s."takenAt" < kept.at
+        ORDER BY s."takenAt" DESC LIMIT 1
+      ) p ON true
+      WHERE kept.error_code IS NULL`;
+    return recordScanDrift(tx, scanId, organizationId, rows, compared);
+  }, { timeout: 60_000, maxWait: 30_000 });
 }
 
 type TComparedRow = {
