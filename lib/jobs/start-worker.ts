@@ -15,7 +15,7 @@ import { registerAuditJobs } from "./audit-jobs";
 import { registerAwsReadJobs } from "./aws-reads";
 import { registerTaskJobs } from "./task-jobs";
 import { QUEUES, createBoss, type TScanBatchJob } from "./boss";
-import { registerNotifyJobs } from "./notify-jobs";
+import { registerNotifyJobs, requestNotificationDelivery } from "./notify-jobs";
 
 export type TWorkerOptions = {
   databaseUrl?: string;
@@ -61,13 +61,15 @@ export async function startWorker(options: TWorkerOptions = {}): Promise<TWorker
 
   const onBatch = async ([job]: JobWithMetadata<TScanBatchJob>[]) => {
     try {
-      await runScanBatch({ db, aws: getAws(), limit, signal: stopping.signal, isCancelled }, job.data);
+      const outcome = await runScanBatch({ db, aws: getAws(), limit, signal: stopping.signal, isCancelled }, job.data);
+      if (outcome.notified) await requestNotificationDelivery(boss);
     } catch (err) {
       // Only the redacted message goes on: pg-boss stores a thrown error whole (cause included) in the job's output.
       const message = redactSecrets(err instanceof Error ? err.message : String(err));
       if (!stopping.signal.aborted && job.retryCount >= job.retryLimit) {
         // Last attempt: record why on each remaining account instead of leaving the scan open forever.
-        await failRemainingAccounts(db, job.data.scanId, job.data.accountIds, batchFailure(job.retryCount + 1));
+        const failed = await failRemainingAccounts(db, job.data.scanId, job.data.accountIds, batchFailure(job.retryCount + 1));
+        if (failed.notified) await requestNotificationDelivery(boss);
         log(`scan ${job.data.scanId}: batch gave up after ${job.retryCount + 1} attempts: ${message}`);
         return;
       }
