@@ -3,7 +3,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import path from "node:path";
 import { createAwsContext, type TAwsContext, type TAwsOptions } from "@/lib/aws/context";
 import { createTestDatabase, type TTestDatabase } from "@/lib/db/test-db";
 import type { PrismaClient } from "@/lib/db/generated/client";
