@@ -10,6 +10,7 @@ import {
   mutatingCalls,
   onRequestPage,
   openFromApprovals,
+  requestLink,
   requestBucketUnlock,
   setSimFaults,
   sim,
@@ -35,6 +36,9 @@ async function startJobs(requestId: string): Promise<number> {
     return rows[0]!.n;
   });
 }
+
+// Two or three IdP sign-ins and a job run per journey on a shared machine: more than the default 90 s.
+test.describe.configure({ timeout: 150_000 });
 
 test.afterEach(async () => {
   await setSimFaults({});
@@ -76,7 +80,7 @@ test("an opsapprover cannot approve their own request, in the page or through th
   // Their own request is not in their Approvals inbox either.
   await page.goto("/approvals");
   await expect(page.getByRole("heading", { name: "Approvals", level: 1 })).toBeVisible();
-  await expect(page.getByRole("link", { name: `Request #${request.number}`, exact: true })).toHaveCount(0);
+  await expect(requestLink(page, request.number)).toHaveCount(0);
 
   // A crafted vote from the signed-in page (same origin, fresh sign-in) is refused.
   const res = await apiFromPage<{ error?: { code?: string; message?: string; details?: { reason?: string } } }>(page, "POST", `/api/requests/${request.id}/votes`, {
@@ -88,7 +92,7 @@ test("an opsapprover cannot approve their own request, in the page or through th
 
   await page.goto(request.path);
   await expectRequestStatus(page, "Pending approval", 15_000);
-  await expect(page.getByText("approvals 0/1")).toBeVisible();
+  await expect(page.getByText(/approvals 0\/\d/)).toBeVisible();
   expect((await simBucket(bucket)).locked).toBe(true);
 });
 
@@ -96,7 +100,8 @@ test("a viewer sees no task buttons and no Requests page", async ({ page }) => {
   const { account } = await lockedBucket(2);
   await signIn(page, "viewer");
   await page.goto(`/accounts/${account.id}`);
-  await expect(page.getByRole("heading", { level: 1 })).toContainText(account.name);
+  await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+  await expect(page.getByText(account.id).first()).toBeVisible();
   await expect(page.getByTestId("task-buttons")).toHaveCount(0);
   for (const name of ["Unlock S3 bucket policy", "Unlock SQS queue policy", "Delete root credentials", "Allow password recovery"]) {
     await expect(page.getByRole("button", { name })).toHaveCount(0);
