@@ -49,7 +49,7 @@ export function Modal({
         e.preventDefault();
         onClose();
       }}
-      className={`m-auto max-h-[calc(100vh-2rem)] ${width} rounded-lg border border-slate-200 bg-white p-0 text-slate-900 shadow-xl backdrop:bg-slate-900/40`}
+      className={`m-auto max-h-[calc(100vh-2rem)] ${width} rounded-lg border border-slate-200 bg-white p-0 text-left text-slate-900 shadow-xl backdrop:bg-slate-900/40`}
     >
       <div className="flex max-h-[calc(100vh-2rem)] flex-col">
         <div className="border-b border-slate-200 px-5 py-3">
