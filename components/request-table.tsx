@@ -27,7 +27,7 @@ export function RequestTable({ requests, busy = false, caption, empty = "No requ
           {requests.map((r) => (
             <tr key={r.id} className="border-t border-slate-100 hover:bg-slate-50">
               <td className="px-3 py-1 tabular-nums">
-                <Link href={`/requests/${r.id}`} className="font-medium text-blue-700 hover:underline">
+                <Link href={`/requests/${r.id}`} className="inline-block font-medium text-blue-700 hover:underline">
                   <span className="sr-only">Request </span>#{r.number}
                 </Link>
               </td>

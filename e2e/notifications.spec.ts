@@ -87,6 +87,8 @@ test("a Slack channel gets the request-created message, and its link opens the r
     await approverPage.waitForURL((url) => url.href === link);
     await expect(approverPage.getByRole("heading", { level: 1 })).toContainText(`Request #${request.number}`);
     await expect(approverPage.getByRole("button", { name: "Approve", exact: true })).toBeVisible();
+    // The request page says which channels were told about it.
+    await expect(approverPage.getByTestId("notified")).toContainText("e2e Slack receiver (Slack): request created");
     await approver.close();
   } finally {
     if (channelId) await apiFromPage(adminPage, "DELETE", `/api/notify/channels/${channelId}`);

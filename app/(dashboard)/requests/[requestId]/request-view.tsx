@@ -113,6 +113,8 @@ export function RequestView({
                   </dd>
                 </>
               ) : null}
+              <dt className="text-slate-600">Notified</dt>
+              <dd data-testid="notified">{notifiedSummary(r.notified)}</dd>
             </dl>
           </Card>
 
@@ -306,4 +308,17 @@ function RetryDialog({ request: r, requireTicket, onClose }: { request: TDetail;
       <ApiErrorMessage error={retry.error} />
     </Modal>
   );
+}
+
+/** "#sec-alerts (Slack): request created, task succeeded; ops (Webhook): request created", or why none. */
+function notifiedSummary(notified: TDetail["notified"]): string {
+  if (notified.length === 0) return "No channel takes these events (Settings › Notifications).";
+  const byChannel = new Map<string, string[]>();
+  for (const n of [...notified].reverse()) {
+    const events = byChannel.get(n.label) ?? [];
+    const failed = n.status === "DEAD" ? " (not delivered)" : n.status === "FAILED" ? " (retrying)" : "";
+    events.push(`${n.event.replace(".", " ").replace("_", " ")}${failed}`);
+    byChannel.set(n.label, events);
+  }
+  return [...byChannel].map(([label, events]) => `${label}: ${events.join(", ")}`).join("; ");
 }
