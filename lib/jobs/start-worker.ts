@@ -15,6 +15,7 @@ import { registerAuditJobs } from "./audit-jobs";
 import { registerTaskJobs } from "./task-jobs";
 import { QUEUES, createBoss, type TScanBatchJob } from "./boss";
 import { registerNotifyJobs } from "./notify-jobs";
+import { registerOrgJobs } from "./org-jobs";
 
 export type TWorkerOptions = {
   databaseUrl?: string;
@@ -101,6 +102,7 @@ export async function startWorker(options: TWorkerOptions = {}): Promise<TWorker
   await registerAuditJobs(boss, { db, log });
   if (options.tasks !== false) await registerTaskJobs(boss, { db, aws: getAws, log, signal: stopping.signal });
   await registerNotifyJobs(boss, { db, log });
+  await registerOrgJobs(boss, { db, aws: getAws, log });
 
   log(`started: ${concurrency} audits in flight at most, ${pollers} batch pollers, scheduled scans ${intervalHours > 0 ? `every ${intervalHours} h` : "off"}`);
   return {
