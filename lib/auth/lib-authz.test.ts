@@ -130,6 +130,8 @@ const FUNCTIONS: TRow[] = [
   { module: "lib/tasks/list.ts", name: "getTaskRequest", access: "tasks.read", system: false, call: (f, actor) => f({ actor, requestId: UUID, db, now } as never) },
   { module: "lib/tasks/list.ts", name: "listTaskTargets", access: "tasks.read", system: false, call: (f, actor) => f({ actor, requestId: UUID, query: {}, db } as never) },
   { module: "lib/tasks/list.ts", name: "getApprovalInbox", access: "tasks.approve", system: false, call: (f, actor) => f({ actor, db, now } as never) },
+  { module: "lib/tasks/org-setup-status.ts", name: "getOrgSetupStatus", access: "org.setup", system: false, call: (f, actor) => f({ actor, db, aws, now } as never) },
+  { module: "lib/inventory/request-org-sync.ts", name: "requestOrgSync", access: "org.setup", system: false, call: (f, actor) => f({ actor, db, enqueue: boss, now } as never) },
   { module: "lib/tasks/resources.ts", name: "listTaskResources", access: "tasks.request", system: false, call: (f, actor) => f({ actor, accountId: "123456789012", service: "s3", db, aws, now } as never) },
   { module: "lib/auth/list-users.ts", name: "listUsers", access: "users.read", system: false, call: (f, actor) => f({ actor, db } as never) },
   { module: "lib/auth/get-own-user.ts", name: "getOwnUser", access: "signed-in", system: false, call: (f, actor) => f({ actor, db } as never) },
@@ -175,6 +177,9 @@ const EXEMPT: Record<string, string> = {
   "lib/tasks/execute.ts finishTaskRequest": "worker-only (end of a task batch)",
   "lib/tasks/execute.ts findOrphanedTargets": "worker-only (task tick); refuses every caller but SYSTEM",
   "lib/tasks/notify-request.ts notifyRequest": "writes the outbox rows inside a transition's transaction, after that transition's own check",
+  "lib/tasks/plan-org-setup.ts planOrgSetup": "inside buildPlan, after previewTaskRequest/createTaskRequest checked org.setup",
+  "lib/tasks/org-setup-target.ts runOrgSetupTarget": "worker-only; the AWS calls of one claimed organization set-up target, no database",
+  "lib/tasks/org-setup-target.ts recordOrgSetupChange": "inside the task worker's target-result transaction (recordTargetResult)",
   "lib/tasks/execute.ts runTarget": "worker-only; AWS calls for one claimed target, no database",
   "lib/inventory/scan-batch.ts appendScanFinished": "writes scan.finished inside the caller's transaction (batch job, recovery, a scan that could not be queued)",
 };
