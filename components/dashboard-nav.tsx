@@ -2,10 +2,13 @@
 // Primary navigation of the signed-in UI; marks the current section for sighted and screen-reader users.
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { CountBadge, useApprovalsCount } from "./approvals-count";
 import type { TNavItem } from "./nav-items";
 
 export function DashboardNav({ items }: { items: TNavItem[] }) {
   const pathname = usePathname();
+  // Items are already filtered by permission: Approvals is listed only for approvers.
+  const approvals = useApprovalsCount(items.some((i) => i.href === "/approvals" && i.available));
   return (
     <nav aria-label="Main" className="flex items-center gap-1 overflow-x-auto">
       {items.map((item) => {
@@ -22,6 +25,7 @@ export function DashboardNav({ items }: { items: TNavItem[] }) {
           );
         }
         const current = pathname === item.href || pathname.startsWith(`${item.href}/`);
+        const count = item.href === "/approvals" ? approvals : null;
         return (
           <Link
             key={item.href}
@@ -34,6 +38,7 @@ export function DashboardNav({ items }: { items: TNavItem[] }) {
             }
           >
             {item.label}
+            {count ? <CountBadge count={count} current={current} /> : null}
           </Link>
         );
       })}

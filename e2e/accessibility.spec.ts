@@ -113,6 +113,73 @@ const VIEWS: Record<string, TView[]> = {
         await expect(page.getByRole("dialog", { name: /^Scan OU / }).getByRole("button", { name: /^Scan \d+ accounts?$/ })).toBeVisible();
       },
     },
+    {
+      name: "accounts with the OU's delete-root-credentials preview open",
+      as: "operator",
+      open: async (page) => {
+        const ou = await findOuWithChildren();
+        await openAccounts(page, `?ouId=${ou.id}`);
+        await page.getByRole("button", { name: "Delete root credentials in this OU" }).click();
+        const dialog = page.getByRole("dialog", { name: "Delete root credentials" });
+        await dialog.getByRole("button", { name: "Preview" }).click();
+        await expect(dialog.getByTestId("plan-totals")).toBeVisible();
+      },
+    },
+  ],
+  "app/(dashboard)/requests/page.tsx": [
+    {
+      name: "requests, all, as an auditor",
+      as: "auditor",
+      open: async (page) => {
+        await ensureRequest(page);
+        await goto(page, "/requests", { heading: "Requests" });
+        await expect(page.getByTestId("request-table")).toBeVisible();
+      },
+    },
+    {
+      name: "requests, mine and filtered, as the operator",
+      as: "operator",
+      open: async (page) => {
+        await ensureRequest(page);
+        await goto(page, "/requests?mine=1&status=OPEN&taskType=DELETE_ROOT_CREDENTIALS", { heading: "Requests" });
+        await expect(page.getByTestId("request-table")).toBeVisible();
+      },
+    },
+  ],
+  "app/(dashboard)/requests/[requestId]/page.tsx": [
+    {
+      name: "request page, approver about to vote",
+      as: "approver",
+      open: async (page) => {
+        const id = await ensureRequest(page);
+        await goto(page, `/requests/${id}`);
+        await expect(page.getByRole("button", { name: "Approve" })).toBeVisible();
+        await expect(page.getByTestId("targets-table")).toBeVisible();
+      },
+    },
+    {
+      name: "request page, requester with cancel confirmation open",
+      as: "operator",
+      open: async (page) => {
+        const id = await ensureRequest(page);
+        await goto(page, `/requests/${id}`);
+        await expect(page.getByTestId("timeline")).toBeVisible();
+        await page.getByRole("button", { name: "Cancel request" }).click();
+        await expect(page.getByRole("dialog", { name: /^Cancel request #\d+\?$/ })).toBeVisible();
+      },
+    },
+  ],
+  "app/(dashboard)/approvals/page.tsx": [
+    {
+      name: "approvals inbox, approver",
+      as: "approver",
+      open: async (page) => {
+        await ensureRequest(page);
+        await goto(page, "/approvals", { heading: "Approvals" });
+        await expect(page.getByTestId("request-table").first()).toBeVisible();
+        await expect(page.getByRole("link", { name: /^Approvals \d+ waiting$/ })).toBeVisible();
+      },
+    },
   ],
   "app/(dashboard)/accounts/[accountId]/page.tsx": [
     {
@@ -123,6 +190,32 @@ const VIEWS: Record<string, TView[]> = {
         await goto(page, `/accounts/${id}`);
         await expect(page.getByRole("heading", { name: "Root credentials" })).toBeVisible();
         await expect(page.getByTestId("failing-rules").locator("li").first()).toBeVisible();
+      },
+    },
+    {
+      name: "account with the delete-root-credentials dialog at its preview",
+      as: "operator",
+      open: async (page) => {
+        const id = await findNonCompliantAccount();
+        await goto(page, `/accounts/${id}`);
+        await page.getByRole("button", { name: "Delete root credentials" }).click();
+        const dialog = page.getByRole("dialog", { name: "Delete root credentials" });
+        await dialog.getByRole("button", { name: "Preview" }).click();
+        await expect(dialog.getByTestId("guardduty-notice")).toBeVisible();
+        await dialog.getByLabel(/^Reason/).fill("Remove the root access keys found in the audit");
+      },
+    },
+    {
+      name: "account with the unlock-bucket dialog listing buckets",
+      as: "operator",
+      open: async (page) => {
+        const id = await findNonCompliantAccount();
+        await goto(page, `/accounts/${id}`);
+        await page.getByRole("button", { name: "Unlock S3 bucket policy" }).click();
+        const dialog = page.getByRole("dialog", { name: "Unlock S3 bucket policy" });
+        await dialog.getByRole("button", { name: "List buckets" }).click();
+        await expect(dialog.getByTestId("resource-list").or(dialog.getByText(/has no buckets/))).toBeVisible();
+        await dialog.getByLabel("Replace it with a new policy").check();
       },
     },
   ],
@@ -273,6 +366,36 @@ async function findOuWithChildren(): Promise<{ id: string; name: string }> {
     ORDER BY o."path" LIMIT 1`);
   if (!rows[0]) throw new Error("The seeded organization has no OU with child OUs below the root.");
   return rows[0];
+}
+
+// One pending deletion request by the operator, made once per run through the API (as a browser
+// would, with its origin): the request, list and approval views all show it.
+let requestId: string | null = null;
+async function ensureRequest(page: Page): Promise<string> {
+  if (requestId) return requestId;
+  const browser = page.context().browser();
+  if (!browser) throw new Error("No browser to sign the operator in with.");
+  const context = await browser.newContext({ storageState: await sessionFor(browser, "operator") });
+  try {
+    const operator = await context.newPage();
+    await operator.goto("/requests");
+    const origin = new URL(operator.url()).origin;
+    const accountId = await findNonCompliantAccount();
+    const res = await operator.request.post("/api/requests", {
+      headers: { origin, "content-type": "application/json" },
+      data: {
+        taskType: "DELETE_ROOT_CREDENTIALS",
+        scope: { type: "ACCOUNT", accountId },
+        params: { kinds: ["password", "accessKeys", "signingCertificates", "mfaDevices"], deleteVirtualMfa: false },
+        reason: "Accessibility check: a pending request to look at",
+      },
+    });
+    expect(res.status(), await res.text()).toBe(201);
+    requestId = ((await res.json()) as { request: { id: string } }).request.id;
+    return requestId;
+  } finally {
+    await context.close();
+  }
 }
 
 async function findNonCompliantAccount(): Promise<string> {

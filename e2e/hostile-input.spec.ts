@@ -65,6 +65,7 @@ test("the probe finds the app's pages and API routes from the file system", () =
   // A guard on the walker itself, not a list of what is probed: every discovered route is probed below.
   const patterns = ROUTES.map((r) => `${r.kind} ${r.pattern}`);
   expect(patterns).toContain("page /accounts/[accountId]");
+  expect(patterns).toContain("page /requests/[requestId]");
   expect(patterns).toContain("route /api/scans/[scanId]/cancel");
   expect(patterns).toContain("route /api/auth/[...nextauth]");
   expect(QUERY_KEYS).toEqual(expect.arrayContaining(["q", "status", "ouId", "error", "callbackUrl"]));

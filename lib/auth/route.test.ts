@@ -44,6 +44,18 @@ const approve = withPermission(
   deps,
 );
 
+describe("parseJsonBody", () => {
+  it("refuses NUL characters in any string with a 400 (Postgres text cannot store them)", async () => {
+    const cookie = await sessionCookie(["operator"], config);
+    for (const body of ['{"accountIds":["12345678901\\u0000"]}', '{"accountIds":["123456789012"],"reason":"x\\u0000y"}']) {
+      const res = await post(cookie, { body });
+      expect(res.status).toBe(400);
+      expect((await errorOf(res)).message).toMatch(/NUL/);
+    }
+    expect((await post(cookie)).status).toBe(201);
+  });
+});
+
 describe("withPermission", () => {
   it("answers 401 REAUTH_REQUIRED with details the browser acts on when the IdP sign-in is too old", async () => {
     const now = Math.floor(Date.now() / 1000);

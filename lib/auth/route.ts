@@ -88,6 +88,8 @@ export async function parseJsonBody<S extends z.ZodType>(req: Request, schema: S
     throw new AppError("BAD_REQUEST", `The body is larger than ${MAX_JSON_BYTES} bytes.`);
   }
   if (text.trim() === "") throw new AppError("BAD_REQUEST", "The request needs a JSON body.");
+  // Postgres text cannot hold NUL: refuse it here rather than fail later when a reason or name is stored.
+  if (/\u0000|\\u0000/i.test(text)) throw new AppError("BAD_REQUEST", "Text in the body may not contain NUL characters (\\u0000). Remove them and send again.");
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -58,10 +58,13 @@ describe("scan recovery", () => {
     );
 
     // A real worker process (npm run worker), so the kill is a real kill -9.
+    // Slow enough that the kill lands while batches are in flight, however loaded the machine is.
+    f.sim.setFaults({ latencyMs: 400 });
     child = await startWorkerProcess(f);
     await waitFor("some progress", async () => (await f.db.prisma.scan.findUniqueOrThrow({ where: { id: scan.id } })).done >= 12, 60_000);
     child.kill("SIGKILL");
     await new Promise((resolve) => child!.once("exit", resolve));
+    f.sim.setFaults({ latencyMs: 60 });
 
     // The dead worker's jobs stay active until they expire; age them instead of waiting 15 minutes.
     await f.db.prisma.$executeRawUnsafe(`UPDATE pgboss.job SET started_on = now() - interval '1 day' WHERE state = 'active'`);

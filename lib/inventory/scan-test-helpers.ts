@@ -95,7 +95,9 @@ export function sleep(ms: number) {
  * ready, so a test can kill it with a real SIGKILL.
  */
 export async function startWorkerProcess(f: TInventoryFixture<TSimLike & { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string }>): Promise<ChildProcess> {
-  const child = spawn(path.join(process.cwd(), "node_modules/.bin/tsx"), ["scripts/worker.ts"], {
+  // Node itself with tsx's loader, not the tsx CLI: the CLI runs the script in a child process of its
+  // own, so a SIGKILL sent to it would leave the real worker running.
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
     cwd: process.cwd(),
     env: {
       ...process.env,

@@ -12,6 +12,7 @@ import { recoverStalledScans } from "@/lib/inventory/recover-scans";
 import { batchFailure, failRemainingAccounts, runScanBatch } from "@/lib/inventory/scan-batch";
 import { runScheduledScanIfDue } from "@/lib/inventory/scan-scheduled";
 import { registerAuditJobs } from "./audit-jobs";
+import { registerAwsReadJobs } from "./aws-reads";
 import { registerTaskJobs } from "./task-jobs";
 import { QUEUES, createBoss, type TScanBatchJob } from "./boss";
 import { registerNotifyJobs } from "./notify-jobs";
@@ -101,6 +102,7 @@ export async function startWorker(options: TWorkerOptions = {}): Promise<TWorker
   else await boss.unschedule(QUEUES.scheduledScan);
   await registerAuditJobs(boss, { db, log });
   if (options.tasks !== false) await registerTaskJobs(boss, { db, aws: getAws, log, signal: stopping.signal });
+  await registerAwsReadJobs(boss, { aws: getAws, log });
   await registerNotifyJobs(boss, { db, log });
   await registerOrgJobs(boss, { db, aws: getAws, log });
 

@@ -88,6 +88,19 @@ export async function listTaskRequests(options: { actor: TActor | null; query: u
   return { requests: page.map(summarize), nextCursor: more ? String(page[page.length - 1]!.number) : null };
 }
 
+/** Everyone who has made a request, for the Requests page's requester filter. */
+export async function listTaskRequesters(options: { actor: TActor | null; db?: PrismaClient }): Promise<{ id: string; label: string }[]> {
+  assertPermission(options.actor, "tasks.read");
+  const db = options.db ?? defaultDb;
+  const rows = await db.taskRequest.findMany({
+    distinct: ["requestedById"],
+    select: { requestedById: true, requestedByLabel: true },
+    orderBy: [{ requestedById: "asc" }, { number: "desc" }],
+    take: 500,
+  });
+  return rows.map((r) => ({ id: r.requestedById, label: r.requestedByLabel })).sort((a, b) => a.label.localeCompare(b.label));
+}
+
 export const ZTargetQuery = z
   .object({
     status: z.enum(TARGET_STATUSES).optional(),

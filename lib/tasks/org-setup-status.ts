@@ -1,11 +1,12 @@
 // Settings › Organization: the five set-up steps in the documented order, each with its state read
 // from AWS now, the task types that change it, and the open requests for it (linked).
 import { assertPermission, type TActor } from "@/lib/auth/actor";
-import { getAwsContext, type TAwsContext } from "@/lib/aws/context";
-import { ORG_SETUP_STEP_LABELS, readOrgSetupState, stepValue, type TOrgSetupStep } from "@/lib/aws/org-setup";
+import { getAwsContext } from "@/lib/aws/context";
+import { ORG_SETUP_STEP_LABELS, stepValue, type TOrgSetupState, type TOrgSetupStep } from "@/lib/aws/org-setup";
 import { prisma as defaultDb } from "@/lib/db/client";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { OPEN_STATUSES, ORG_TASK_TYPES, TASKS, orgTaskTypeFor, type TOrgTaskType } from "./catalogue";
+import { localAwsReader, type TAwsReader } from "./aws-reads";
 import { currentOrganizationId } from "./requests";
 
 export type TOrgSetupStepView = {
@@ -30,14 +31,20 @@ export type TOrgSetupStatus = {
   accounts: { id: string; name: string }[];
 };
 
-export async function getOrgSetupStatus(options: { actor: TActor | null; db?: PrismaClient; aws?: () => TAwsContext; now?: Date }): Promise<TOrgSetupStatus> {
+export async function getOrgSetupStatus(options: {
+  actor: TActor | null;
+  db?: PrismaClient;
+  /** Route handlers pass the worker-backed reader (lib/jobs/aws-reads.ts); default: this process's AWS context. */
+  awsRead?: TAwsReader;
+  now?: Date;
+}): Promise<TOrgSetupStatus> {
   assertPermission(options.actor, "org.setup");
   const db = options.db ?? defaultDb;
   const now = options.now ?? new Date();
   const organizationId = await currentOrganizationId(db);
   const org = await db.organization.findUniqueOrThrow({ where: { id: organizationId }, select: { managementAccountId: true, lastSyncedAt: true } });
   const [state, open, accounts] = await Promise.all([
-    readOrgSetupState((options.aws ?? getAwsContext)()),
+    (options.awsRead ?? localAwsReader(getAwsContext))({ op: "org.readSetup" }) as Promise<TOrgSetupState>,
     db.taskRequest.findMany({
       where: { organizationId, taskType: { in: [...ORG_TASK_TYPES] }, status: { in: [...OPEN_STATUSES] } },
       select: { id: true, number: true, taskType: true, status: true },

@@ -12,6 +12,7 @@ import { syncOrganization } from "@/lib/inventory/sync-organization";
 import { startInventoryFixture, type TInventoryFixture } from "@/lib/inventory/scan-test-helpers";
 import { startAwsSim, type AwsSim } from "@/sim/aws/server";
 import { control } from "@/sim/aws/test-helpers";
+import { localAwsReader } from "./aws-reads";
 import { getOrgSetupStatus } from "./org-setup-status";
 import { createTaskRequest, previewTaskRequest, voteOnTaskRequest } from "./requests";
 import { saveApprovalRule } from "./settings";
@@ -74,7 +75,7 @@ describe("organization set-up through requests", () => {
 
   it("starts with every feature off, as the Organization row shows", async () => {
     expect(await org()).toMatchObject({ featureSet: "ALL", trustedAccessIam: false, rootCredentialsManagement: false, rootSessions: false, delegatedAdminAccountId: null });
-    const status = await getOrgSetupStatus({ actor: admin, ...deps() });
+    const status = await getOrgSetupStatus({ actor: admin, db: f.db.prisma, awsRead: localAwsReader(() => f.aws) });
     expect(status.steps.map((s) => [s.number, s.step, s.value])).toEqual([
       [1, "ALL_FEATURES", true],
       [2, "TRUSTED_ACCESS", false],
@@ -135,7 +136,7 @@ describe("organization set-up through requests", () => {
       expect(finished.targetId).toBe((await org()).id);
     }
     expect(f.sim.state.features).toEqual({ rootCredentialsManagement: true, rootSessions: true });
-    const status = await getOrgSetupStatus({ actor: admin, ...deps() });
+    const status = await getOrgSetupStatus({ actor: admin, db: f.db.prisma, awsRead: localAwsReader(() => f.aws) });
     expect(status.steps.slice(1, 4).map((s) => s.value)).toEqual([true, true, true]);
   });
 
@@ -203,7 +204,7 @@ describe("organization set-up through requests", () => {
       const err = await appError(createTaskRequest({ actor: admin, input: { taskType: "ORG_ENABLE_ROOT_SESSIONS", scope: { type: "ORG" }, reason }, ...deps() }));
       expect(err.message).toBe(orgSetupErrorSentence("OrganizationNotInAllFeaturesModeException"));
       expect(err.message).toMatch(/consolidated-billing mode\. Enable all features/);
-      const status = await getOrgSetupStatus({ actor: admin, ...deps() });
+      const status = await getOrgSetupStatus({ actor: admin, db: f.db.prisma, awsRead: localAwsReader(() => f.aws) });
       expect(status.steps[0]!.value).toBe(false);
     } finally {
       await control(f.sim, "POST", "/_sim/features", { featureSet: "ALL" });

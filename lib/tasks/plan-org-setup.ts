@@ -1,7 +1,7 @@
 // The frozen plan of an organization set-up request: the state read from AWS now, the one step it
 // changes, and a loud warning for every disabling change. Refuses requests that cannot work yet
 // (out of the set-up order, consolidated billing, nothing to change) with a 400 saying what to do.
-import { ORG_SETUP_STEP_LABELS, orgSetupErrorSentence, readOrgSetupState, stepValue, type TOrgSetupStep } from "@/lib/aws/org-setup";
+import { ORG_SETUP_STEP_LABELS, orgSetupErrorSentence, stepValue, type TOrgSetupState, type TOrgSetupStep } from "@/lib/aws/org-setup";
 import { AppError } from "@/lib/errors";
 import { TASKS, type TOrgTaskType } from "./catalogue";
 import type { TPlanContext, TPlannedTarget } from "./plan";
@@ -48,7 +48,8 @@ export async function planOrgSetup(
   const label = ORG_SETUP_STEP_LABELS[step];
   const org = await ctx.db.organization.findUnique({ where: { id: ctx.organizationId }, select: { id: true, managementAccountId: true } });
   if (!org) throw new AppError("CONFLICT", "No AWS Organization has been synced yet. Run an organization sync first.");
-  const state = await readOrgSetupState(ctx.aws());
+  // Read by a worker for the web tier (lib/jobs/aws-reads.ts): the web holds no AWS credentials.
+  const state = (await ctx.awsRead({ op: "org.readSetup" })) as TOrgSetupState;
 
   if (state.organizationId && state.organizationId !== org.id) {
     throw new AppError("CONFLICT", `AWS answers for organization ${state.organizationId}, but Rootwarden shows ${org.id}. Sync the organization, then request again.`);

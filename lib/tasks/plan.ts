@@ -4,13 +4,13 @@
 import { createHash } from "node:crypto";
 import canonicalize from "canonicalize";
 import { z } from "zod";
-import type { TAwsContext } from "@/lib/aws/context";
-import { policyDeniesEveryone, readBucketPolicy, readQueuePolicy, validateReplacementPolicy, ZBucketName, ZQueueName } from "@/lib/aws/root-tasks";
+import { policyDeniesEveryone, validateReplacementPolicy, ZBucketName, ZQueueName } from "@/lib/aws/root-tasks";
 import { appendAuditEvent } from "@/lib/audit/append";
 import type { TActor } from "@/lib/auth/actor";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { AppError } from "@/lib/errors";
 import { staleBefore } from "@/lib/inventory/compliance";
+import type { TAwsReader, TPolicyRead } from "./aws-reads";
 import { TASKS, TASK_PARAMS, ZTaskType, isOrgTaskType, type TCredentialKindName, type TDeleteParams, type TTaskType } from "./catalogue";
 import { planOrgSetup, type TOrgSetupPreview } from "./plan-org-setup";
 
@@ -91,7 +91,8 @@ export type TPlan = {
 
 export type TPlanContext = {
   db: PrismaClient;
-  aws: () => TAwsContext;
+  /** AWS reads (the policy an unlock freezes): through a worker for web requests. */
+  awsRead: TAwsReader;
   organizationId: string;
   freshnessHours: number;
   now: Date;
@@ -355,9 +356,7 @@ async function planUnlock(ctx: TPlanContext, taskType: "UNLOCK_S3_BUCKET_POLICY"
   } else if (params.policy !== undefined) {
     throw new AppError("BAD_REQUEST", "A deletion takes no policy; choose REPLACE to supply one.");
   }
-  const read = s3
-    ? await readBucketPolicy(ctx.aws(), { accountId: account.id, bucket: name })
-    : await readQueuePolicy(ctx.aws(), { accountId: account.id, queueName: name });
+  const read = (await ctx.awsRead(s3 ? { op: "s3.readPolicy", accountId: account.id, bucket: name } : { op: "sqs.readPolicy", accountId: account.id, queueName: name })) as TPolicyRead;
   await ctx.db.$transaction(async (tx) => {
     await appendAuditEvent(tx, {
       type: "task.session_read",

@@ -7,6 +7,7 @@ import { assertPermission, describeActor, SYSTEM, type TActor, type TCaller } fr
 import { assertFreshAuth } from "@/lib/auth/fresh-auth";
 import type { TAwsContext } from "@/lib/aws/context";
 import { getAwsContext } from "@/lib/aws/context";
+import { localAwsReader, type TAwsReader } from "./aws-reads";
 import { getConfig } from "@/lib/config";
 import { prisma as defaultDb } from "@/lib/db/client";
 import type { PrismaClient, TaskRequest } from "@/lib/db/generated/client";
@@ -44,6 +45,8 @@ export const ZCreateRequestInput = z
 export type TRequestDeps = {
   db?: PrismaClient;
   aws?: () => TAwsContext;
+  /** How AWS reads are made; route handlers pass the worker-backed reader (lib/jobs/aws-reads.ts). */
+  awsRead?: TAwsReader;
   now?: Date;
   organizationId?: string;
   /** Runs after the commit: queue the execution job (lib/jobs/task-jobs.ts). */
@@ -64,7 +67,7 @@ export async function currentOrganizationId(db: PrismaClient): Promise<string> {
 function planContext(actor: TActor, deps: TRequestDeps, organizationId: string, now: Date) {
   return {
     db: deps.db ?? defaultDb,
-    aws: deps.aws ?? getAwsContext,
+    awsRead: deps.awsRead ?? localAwsReader(deps.aws ?? getAwsContext),
     organizationId,
     freshnessHours: getConfig().COMPLIANCE_FRESHNESS_HOURS,
     now,

@@ -6,10 +6,10 @@ import { appendAuditEvent } from "@/lib/audit/append";
 import { assertPermission, type TActor } from "@/lib/auth/actor";
 import type { TAwsContext } from "@/lib/aws/context";
 import { getAwsContext } from "@/lib/aws/context";
-import { listBucketsWithPolicies, listQueuesWithPolicies } from "@/lib/aws/root-tasks";
 import { prisma as defaultDb } from "@/lib/db/client";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { AppError } from "@/lib/errors";
+import { localAwsReader, type TAwsReader, type TResourceListing } from "./aws-reads";
 
 export const ZResourceQuery = z.object({ service: z.enum(["s3", "sqs"], { message: "must be s3 or sqs" }) }).strict();
 
@@ -21,6 +21,8 @@ export async function listTaskResources(options: {
   service: "s3" | "sqs";
   db?: PrismaClient;
   aws?: () => TAwsContext;
+  /** Route handlers pass the worker-backed reader (lib/jobs/aws-reads.ts): the web tier holds no AWS keys. */
+  awsRead?: TAwsReader;
   now?: Date;
 }): Promise<{ resources: TTaskResource[]; truncated: boolean }> {
   assertPermission(options.actor, "tasks.request");
@@ -31,11 +33,9 @@ export async function listTaskResources(options: {
   if (!account || account.leftOrgAt) throw new AppError("NOT_FOUND", `Account ${options.accountId} is not in the organization.`);
   if (account.isManagement) throw new AppError("BAD_REQUEST", "This is the management account: AssumeRoot cannot target it.");
   if (account.state !== "ACTIVE") throw new AppError("BAD_REQUEST", `The account is ${account.state}, not ACTIVE.`);
-  const aws = (options.aws ?? getAwsContext)();
-  const out =
-    options.service === "s3"
-      ? await listBucketsWithPolicies(aws, { accountId: account.id }).then((r) => ({ requestId: r.assumeRootRequestId, truncated: r.truncated, items: r.buckets }))
-      : await listQueuesWithPolicies(aws, { accountId: account.id }).then((r) => ({ requestId: r.assumeRootRequestId, truncated: r.truncated, items: r.queues }));
+  const awsRead = options.awsRead ?? localAwsReader(options.aws ?? getAwsContext);
+  const listing = (await awsRead({ op: options.service === "s3" ? "s3.list" : "sqs.list", accountId: account.id })) as TResourceListing;
+  const out = { requestId: listing.assumeRootRequestId, truncated: listing.truncated, items: listing.items };
   await db.$transaction(async (tx) => {
     await appendAuditEvent(tx, {
       type: "task.session_read",

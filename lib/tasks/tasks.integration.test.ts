@@ -7,11 +7,13 @@ import { isAppError } from "@/lib/errors";
 import { startScan } from "@/lib/inventory/start-scan";
 import { syncOrganization } from "@/lib/inventory/sync-organization";
 import { startInventoryFixture, waitForScan, type TInventoryFixture } from "@/lib/inventory/scan-test-helpers";
+import { awsReadViaWorker } from "@/lib/jobs/aws-reads";
 import { startWorker, type TWorker } from "@/lib/jobs/start-worker";
 import { startAwsSim, type AwsSim } from "@/sim/aws/server";
 import { REQUEST_STATUSES, TRANSITIONS, canTransition } from "./catalogue";
 import { runTaskBatch, startTaskExecution } from "./execute";
 import { getApprovalInbox, getTaskRequest } from "./list";
+import { listTaskResources } from "./resources";
 import { cancelTaskRequest, createTaskRequest, expireTaskRequests, retryTaskRequest, reviewBreakGlass, voteOnTaskRequest } from "./requests";
 import { saveApprovalRule, updateTaskSettings } from "./settings";
 import { executeNow, testActor } from "./task-test-helpers";
@@ -331,6 +333,42 @@ describe("privileged tasks", () => {
       }),
       "BAD_REQUEST",
       /denies/i,
+    );
+  });
+
+  it("reads buckets and policies for the web tier through a worker job (audited), never with the web's own credentials", async () => {
+    const locked = [...f.sim.state.buckets.values()].find((b) => b.policy?.includes('"DenyEveryone"') && members().some((m) => m.id === b.accountId))!;
+    const viaWorker = (read: Parameters<typeof awsReadViaWorker>[1]) => awsReadViaWorker(worker.boss, read);
+    // No AWS context at all on this side: only the worker's is used.
+    const noAws = () => {
+      throw new Error("the web tier must not call AWS");
+    };
+    const listing = await listTaskResources({ actor: operator, accountId: locked.accountId, service: "s3", db: f.db.prisma, aws: noAws, awsRead: viaWorker });
+    expect(listing.resources.find((r) => r.name === locked.name)).toMatchObject({ hasPolicy: true, deniesEveryone: true });
+    expect(await f.db.prisma.auditEvent.count({ where: { type: "task.session_read", targetId: locked.accountId } })).toBeGreaterThan(0);
+    const err = await expectAppError(
+      listTaskResources({ actor: operator, accountId: f.sim.managementAccountId, service: "s3", db: f.db.prisma, aws: noAws, awsRead: viaWorker }),
+      "BAD_REQUEST",
+      /management account/,
+    );
+    expect(err.message).not.toMatch(/AKIA|ASIA/);
+    const { plan } = await createTaskRequest({
+      actor: operator,
+      input: { taskType: "UNLOCK_S3_BUCKET_POLICY", scope: { type: "ACCOUNT", accountId: locked.accountId }, params: { bucket: locked.name, action: "DELETE" }, reason },
+      db: f.db.prisma,
+      aws: noAws,
+      awsRead: viaWorker,
+    });
+    expect(plan!.targets[0]!.preview).toMatchObject({ currentDeniesEveryone: true });
+    await expectAppError(
+      createTaskRequest({
+        actor: operator,
+        input: { taskType: "UNLOCK_S3_BUCKET_POLICY", scope: { type: "ACCOUNT", accountId: locked.accountId }, params: { bucket: "no-such-bucket-here", action: "DELETE" }, reason },
+        db: f.db.prisma,
+        aws: noAws,
+        awsRead: viaWorker,
+      }),
+      "BAD_REQUEST",
     );
   });
 

@@ -1,18 +1,22 @@
 "use client";
 // The accounts page's interactive part: OU tree + filters + table, all state in the URL's search
 // params (deep-linkable, back button works) and data from the API through TanStack Query. Operators
-// can also select rows of the current page and scan just those.
+// can also select rows of the current page and scan just those; requesters can ask to delete the
+// root credentials of the selection or of the OU in view.
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { usePathname, useSearchParams } from "next/navigation";
 import { useEffect, useMemo, useState } from "react";
 import { fetchJson, type TSerialized } from "@/components/fetch-json";
 import { formatCount } from "@/components/format";
+import { DeleteCredentialsDialog } from "@/components/delete-credentials-dialog";
 import { ScanButton } from "@/components/scan-button";
+import type { TTaskRequestOptions } from "@/components/task-request-form";
 import { ScanProgress } from "@/components/scan-progress";
 import { STATUS_LABELS } from "@/components/status-badge";
 import { RULES } from "@/lib/inventory/compliance";
 import type { TOuTree } from "@/lib/inventory/get-ou-tree";
 import type { TListAccountsResult } from "@/lib/inventory/list-accounts";
+import type { TTaskScope } from "@/lib/tasks/plan";
 import { AccountTable } from "./account-table";
 import { canonicalListKey } from "./list-key";
 import { OuTree } from "./ou-tree";
@@ -31,12 +35,15 @@ export function AccountsBrowser({
   initialTree,
   canScan,
   canExport,
+  taskOptions,
 }: {
   initialList: TList | null;
   initialListKey: string;
   initialTree: TTree;
   canScan: boolean;
   canExport: boolean;
+  /** null: the user may not request tasks. */
+  taskOptions: TTaskRequestOptions | null;
 }) {
   const pathname = usePathname();
   const searchParams = useSearchParams();
@@ -95,6 +102,9 @@ export function AccountsBrowser({
   if (picked.key !== listKey) setPicked({ key: listKey, ids: new Set() });
   const setPickedIds = (ids: Set<string>) => setPicked({ key: listKey, ids });
 
+  const canSelect = canScan || taskOptions !== null;
+  const [deleting, setDeleting] = useState<null | { scope: TTaskScope; label: string }>(null);
+
   const toggleStatus = (s: string) => {
     const next = statuses.includes(s) ? statuses.filter((x) => x !== s) : [...statuses, s];
     update({ status: next.join(",") || null });
@@ -119,8 +129,20 @@ export function AccountsBrowser({
             ) : null}
           </span>
           {canExport ? <ExportThisView searchParams={searchParams} /> : null}
+          {taskOptions ? (
+            <button
+              type="button"
+              className={`${SELECTION_SCAN_BUTTON} ${canExport ? "" : "ml-auto"}`}
+              onClick={() => {
+                const id = ouId ?? tree.data.rootId;
+                if (id) setDeleting({ scope: { type: "OU", ouId: id }, label: ouId && selected ? `OU ${selected.path}` : "the whole organization" });
+              }}
+            >
+              {ouId ? "Delete root credentials in this OU" : "Delete root credentials in the organization"}
+            </button>
+          ) : null}
           {canScan ? (
-            <span className={canExport ? "" : "ml-auto"}>
+            <span className={canExport || taskOptions ? "" : "ml-auto"}>
               <ScanButton
                 key={ouId ?? "org"}
                 scope={ouId ? { type: "OU", ouId } : { type: "ORG" }}
@@ -202,7 +224,7 @@ export function AccountsBrowser({
             {list.error.message}
           </p>
         ) : null}
-        {canScan && list.data ? (
+        {canSelect && list.data ? (
           <div
             role="region"
             aria-label="Selected accounts"
@@ -210,7 +232,9 @@ export function AccountsBrowser({
           >
             <span aria-live="polite" className="text-slate-600" data-testid="selection-count">
               {picked.ids.size === 0
-                ? "Select accounts on this page to scan just those."
+                ? canScan
+                  ? "Select accounts on this page to scan just those."
+                  : "Select accounts on this page to act on just those."
                 : `${formatCount(picked.ids.size)} of ${formatCount(list.data.items.length)} on this page selected`}
             </span>
             {picked.ids.size > 0 ? (
@@ -218,14 +242,29 @@ export function AccountsBrowser({
                 Clear selection
               </button>
             ) : null}
-            <span className="ml-auto">
-              <ScanButton
-                scope={{ type: "ACCOUNTS", accountIds: [...picked.ids] }}
-                label={`Scan selected (${formatCount(picked.ids.size)})`}
-                disabled={picked.ids.size === 0}
-                onStarted={() => setPickedIds(new Set())}
-                className={SELECTION_SCAN_BUTTON}
-              />
+            <span className="ml-auto flex flex-wrap gap-2">
+              {taskOptions ? (
+                <button
+                  type="button"
+                  className={SELECTION_SCAN_BUTTON}
+                  aria-disabled={picked.ids.size === 0}
+                  onClick={() => {
+                    if (picked.ids.size === 0) return;
+                    setDeleting({ scope: { type: "ACCOUNTS", accountIds: [...picked.ids] }, label: `${formatCount(picked.ids.size)} selected account${picked.ids.size === 1 ? "" : "s"}` });
+                  }}
+                >
+                  Delete root credentials ({formatCount(picked.ids.size)})
+                </button>
+              ) : null}
+              {canScan ? (
+                <ScanButton
+                  scope={{ type: "ACCOUNTS", accountIds: [...picked.ids] }}
+                  label={`Scan selected (${formatCount(picked.ids.size)})`}
+                  disabled={picked.ids.size === 0}
+                  onStarted={() => setPickedIds(new Set())}
+                  className={SELECTION_SCAN_BUTTON}
+                />
+              ) : null}
             </span>
           </div>
         ) : null}
@@ -233,7 +272,7 @@ export function AccountsBrowser({
           <AccountTable
             data={list.data}
             busy={list.isFetching && list.isPlaceholderData}
-            selection={canScan ? { ids: picked.ids, onChange: setPickedIds } : undefined}
+            selection={canSelect ? { ids: picked.ids, onChange: setPickedIds } : undefined}
             onSort={(sort) =>
               update({ sort, dir: list.data.query.sort === sort && list.data.query.dir === "asc" ? "desc" : "asc" })
             }
@@ -244,6 +283,9 @@ export function AccountsBrowser({
           <p className="text-sm text-slate-500">Loading accounts…</p>
         ) : null}
       </div>
+      {deleting && taskOptions ? (
+        <DeleteCredentialsDialog scope={deleting.scope} scopeLabel={deleting.label} options={taskOptions} onClose={() => setDeleting(null)} />
+      ) : null}
     </div>
   );
 }

@@ -10,6 +10,8 @@ import { getOuTree } from "@/lib/inventory/get-ou-tree";
 import { listAccounts, searchParamsToListQueryInput, ZListAccountsQuery } from "@/lib/inventory/list-accounts";
 import { AccountsBrowser } from "./accounts-browser";
 import { canonicalListKey } from "./list-key";
+import { prisma } from "@/lib/db/client";
+import { readTaskSettings } from "@/lib/tasks/settings";
 
 export const metadata: Metadata = { title: "Accounts" };
 export const dynamic = "force-dynamic";
@@ -23,6 +25,8 @@ export default async function AccountsPage({
   const params = await searchParams;
   const parsed = ZListAccountsQuery.safeParse(searchParamsToListQueryInput(params));
   const tree = await getOuTree({ actor });
+  const canRequest = hasPermission(actor.roles, "tasks.request");
+  const settings = canRequest ? await readTaskSettings(prisma) : null;
 
   // A bad link (hand-edited URL, OU gone since the last sync) still shows the page, with the reason.
   let problem: string | null = null;
@@ -51,6 +55,9 @@ export default async function AccountsPage({
         initialTree={serialize(tree)}
         canScan={hasPermission(actor.roles, "scans.start")}
         canExport={hasPermission(actor.roles, "reports.export")}
+        taskOptions={
+          settings ? { requireTicket: settings.requireTicket, canBreakGlass: settings.breakGlassEnabled && hasPermission(actor.roles, "tasks.breakglass") } : null
+        }
       />
     </div>
   );

@@ -2,6 +2,7 @@
 // catalogue, the sign-in configuration (never secrets), and the notification channels with their log.
 import type { Metadata } from "next";
 import Link from "next/link";
+import type { TActor } from "@/lib/auth/actor";
 import { listUsers } from "@/lib/auth/list-users";
 import { requirePagePermission } from "@/lib/auth/page";
 import { PERMISSIONS, PERMISSION_NAMES, hasPermission } from "@/lib/auth/permissions";
@@ -15,6 +16,11 @@ import { Card } from "@/components/card";
 import { RoleGroupsTable } from "@/components/role-groups-table";
 import { EndSessionsButton } from "./end-sessions-button";
 import { NotificationSettings } from "./notification-settings";
+import { TaskSettingsSection } from "./task-settings";
+import { prisma } from "@/lib/db/client";
+import { isAppError } from "@/lib/errors";
+import { currentOrganizationId } from "@/lib/tasks/requests";
+import { getTaskSettings, listApprovalRules } from "@/lib/tasks/settings";
 
 export const metadata: Metadata = { title: "Settings" };
 export const dynamic = "force-dynamic";
@@ -25,6 +31,8 @@ export default async function SettingsPage() {
   const mapping = parseRoleGroups(config.ROLE_GROUPS);
   const users = await listUsers({ actor });
   const canRevoke = hasPermission(actor.roles, "sessions.revoke");
+  const taskSettings = await getTaskSettings({ actor });
+  const rules = await approvalRulesOrNull(actor);
   const [channels, deliveries] = await Promise.all([listChannels({ actor }), listDeliveries({ actor, query: { limit: 50 } })]);
 
   return (
@@ -116,6 +124,12 @@ export default async function SettingsPage() {
         </table>
       </Card>
 
+      <div id="privileged-tasks" className="scroll-mt-4">
+        <Card title="Privileged tasks" note="Requests, approvals and break-glass. Changes are recorded in the audit trail.">
+          <TaskSettingsSection settings={taskSettings} rules={rules ? serialize(rules) : null} canWrite={hasPermission(actor.roles, "settings.write")} />
+        </Card>
+      </div>
+
       <div id="notifications" className="scroll-mt-4">
         <Card title="Notifications" note="Channels get the events they subscribe to; delivery is retried with backoff, and every message carries an idempotency key.">
           <NotificationSettings
@@ -167,4 +181,14 @@ function RoleList({ roles }: { roles: readonly TRole[] }) {
 
 function formatTime(iso: string | null): string {
   return iso ? `${iso.slice(0, 16).replace("T", " ")} UTC` : "never";
+}
+
+// Rules belong to the synced organization; before the first sync there is none to attach them to.
+async function approvalRulesOrNull(actor: TActor) {
+  try {
+    return await listApprovalRules({ actor, organizationId: await currentOrganizationId(prisma) });
+  } catch (err) {
+    if (isAppError(err) && err.code === "CONFLICT") return null;
+    throw err;
+  }
 }

@@ -1,5 +1,6 @@
 // GET /api/requests - task requests, newest first (?mine=1&status=&taskType=&accountId=&requester=&cursor=&limit=)
 // POST /api/requests - request a privileged task (body: taskType, scope, params, reason, ticket?, clientRequestId?, breakGlass?)
+import { workerAwsReader } from "@/lib/jobs/aws-reads";
 import { parseInput, parseJsonBody, withPermission } from "@/lib/auth/route";
 import { afterTaskCommit } from "@/lib/jobs/task-jobs";
 import { listTaskRequests, summarize, ZRequestListQuery } from "@/lib/tasks/list";
@@ -12,6 +13,6 @@ export const GET = withPermission("tasks.read", async (req, { actor }) => {
 
 export const POST = withPermission("tasks.request", async (req, { actor }) => {
   const input = await parseJsonBody(req, ZCreateRequestInput);
-  const { request, plan, isNew } = await createTaskRequest({ actor, input, now: new Date(), afterCommit: afterTaskCommit });
+  const { request, plan, isNew } = await createTaskRequest({ actor, input, now: new Date(), afterCommit: afterTaskCommit, awsRead: workerAwsReader });
   return Response.json({ request: summarize(request), plan, isNew }, { status: isNew ? 201 : 200 });
 });

@@ -8,6 +8,7 @@ import { formatDate, formatDateTime, formatRelative } from "@/components/format"
 import { LiveScanProgress } from "@/components/live-scan-progress";
 import { ScanButton } from "@/components/scan-button";
 import { SeverityBadge, StatusBadge } from "@/components/status-badge";
+import type { TActor } from "@/lib/auth/actor";
 import { requirePagePermission } from "@/lib/auth/page";
 import { hasPermission } from "@/lib/auth/permissions";
 import { isAppError } from "@/lib/errors";
@@ -15,6 +16,9 @@ import { notScannableReason } from "@/lib/inventory/compliance";
 import { getAccountDetail, type TAccountDetail } from "@/lib/inventory/get-account-detail";
 import { toStatus, ZAccountId } from "@/lib/inventory/list-accounts";
 import { Card } from "@/components/card";
+import { prisma } from "@/lib/db/client";
+import { readTaskSettings } from "@/lib/tasks/settings";
+import { TaskButtons } from "./task-buttons";
 
 export const dynamic = "force-dynamic";
 
@@ -39,6 +43,9 @@ export default async function AccountPage({ params }: TProps) {
   const { account, credentials } = detail;
   const canScan = hasPermission(actor.roles, "scans.start");
   const cannotScan = notScannableReason(account);
+  const canRequest = hasPermission(actor.roles, "tasks.request");
+  // Tasks need the same as a scan: a member account that is active and still in the organization.
+  const taskOptions = canRequest && !cannotScan ? await requestOptions(actor.roles) : null;
   const now = new Date();
 
   return (
@@ -73,13 +80,14 @@ export default async function AccountPage({ params }: TProps) {
             {account.statusReason ? <> · {account.statusReason}</> : null}
           </p>
         </div>
-        {canScan ? (
-          <div className="ml-auto text-right">
+        {canScan || canRequest ? (
+          <div className="ml-auto flex flex-col items-end gap-2 text-right">
             {cannotScan ? (
               <p className="max-w-sm text-sm text-slate-600">{cannotScan}</p>
-            ) : (
+            ) : canScan ? (
               <ScanButton scope={{ type: "ACCOUNTS", accountIds: [account.id] }} label="Scan this account" />
-            )}
+            ) : null}
+            {taskOptions ? <TaskButtons account={{ id: account.id, name: account.name }} hasRootCredentials={hasRootCredentials(credentials)} options={taskOptions} /> : null}
           </div>
         ) : null}
       </div>
@@ -122,6 +130,16 @@ export default async function AccountPage({ params }: TProps) {
       </Card>
     </div>
   );
+}
+
+async function requestOptions(roles: TActor["roles"]) {
+  const settings = await readTaskSettings(prisma);
+  return { requireTicket: settings.requireTicket, canBreakGlass: settings.breakGlassEnabled && hasPermission(roles, "tasks.breakglass") };
+}
+
+function hasRootCredentials(credentials: TAccountDetail["credentials"]): boolean | null {
+  if (!credentials) return null;
+  return credentials.passwordPresent || credentials.accessKeys.length > 0 || credentials.signingCertificates.length > 0 || credentials.mfaDevices.length > 0;
 }
 
 function Credentials({ credentials }: { credentials: TAccountDetail["credentials"] }) {

@@ -1,5 +1,6 @@
 // POST /api/requests/[requestId]/retry - a new request, linked to this one, for its failed targets (body: reason?, ticket?, clientRequestId?)
 import { z } from "zod";
+import { workerAwsReader } from "@/lib/jobs/aws-reads";
 import { parseInput, parseJsonBody, withPermission } from "@/lib/auth/route";
 import { afterTaskCommit } from "@/lib/jobs/task-jobs";
 import { summarize } from "@/lib/tasks/list";
@@ -11,6 +12,6 @@ const ZRetryBody = z.object({ reason: z.string().max(2000).optional(), ticket: z
 export const POST = withPermission("tasks.request", async (req, { actor, params }) => {
   const { requestId } = parseInput(params, ZParams);
   const input = await parseJsonBody(req, ZRetryBody);
-  const { request, plan, isNew } = await retryTaskRequest({ actor, requestId, input, now: new Date(), afterCommit: afterTaskCommit });
+  const { request, plan, isNew } = await retryTaskRequest({ actor, requestId, input, now: new Date(), afterCommit: afterTaskCommit, awsRead: workerAwsReader });
   return Response.json({ request: summarize(request), plan, isNew }, { status: isNew ? 201 : 200 });
 });
