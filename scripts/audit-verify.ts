@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { SYSTEM } from "@/lib/auth/actor";
 import { configuredCopyStores, directoryStore } from "@/lib/audit/copy-store";
 import { runAuditVerification } from "@/lib/audit/run-verification";
+import { notifyAuditVerificationFailed } from "@/lib/notify/notify-verification-failed";
 import { getConfig } from "@/lib/config";
 import { startEmbeddedPostgres } from "@/lib/db/embedded-postgres";
 
@@ -29,6 +30,8 @@ async function main(): Promise<number> {
       databaseUrl: url,
       stores,
       record: !values["no-record"],
+      // A worker delivers it (within a minute): the CLI does not start one.
+      onRecorded: (tx, run) => notifyAuditVerificationFailed(tx, run),
       onProgress: (n) => {
         if (Date.now() - lastReport > 2000) {
           lastReport = Date.now();

@@ -52,6 +52,21 @@ export const ZAuditEventBody = z.discriminatedUnion("type", [
     }),
   }),
   z.object({
+    // One event per transaction that found drift (a scan's results chunk, or an org sync).
+    type: z.literal("drift.detected"),
+    payload: z.object({
+      scanId: ZUuid.nullable(),
+      drifts: z.array(
+        z.object({
+          id: ZUuid,
+          accountId: z.string().nullable(),
+          kind: z.enum(["CREDENTIAL_ADDED", "BECAME_NON_COMPLIANT", "FEATURE_DISABLED", "JOINED_WITH_CREDENTIALS"]),
+          changes: z.array(z.string()),
+        }),
+      ),
+    }),
+  }),
+  z.object({
     type: z.literal("org.synced"),
     payload: z.object({ ous: z.number().int(), accounts: z.number().int(), leftOrg: z.number().int(), problems: z.array(z.string()) }),
   }),

@@ -4,7 +4,7 @@ import { SYSTEM, assertPermission, type TCaller } from "@/lib/auth/actor";
 import { getConfig } from "@/lib/config";
 import { prisma as defaultDb } from "@/lib/db/client";
 import type { PrismaClient } from "@/lib/db/generated/client";
-import { appendAuditEvent } from "./append";
+import { appendAuditEvent, type TAuditTx } from "./append";
 import { configuredCopyStores, type TCopyStore } from "./copy-store";
 import type { TAuditSigner } from "./signing-key";
 import { verifyAuditTrail, type TVerifyResult } from "./verify";
@@ -20,6 +20,11 @@ export async function runAuditVerification(options: {
   /** The CLI may run where no signing key is configured: then the result is only printed. */
   record?: boolean;
   onProgress?: (verified: number) => void;
+  /**
+   * Runs inside the transaction that records audit.verified, after it. The callers (API route, CLI)
+   * pass lib/notify's notifyAuditVerificationFailed here: lib/audit knows nothing of notifications.
+   */
+  onRecorded?: (tx: TAuditTx, run: TVerificationRun) => Promise<unknown>;
 }): Promise<TVerificationRun> {
   if (options.actor !== SYSTEM) assertPermission(options.actor, "audit.read");
   const databaseUrl = options.databaseUrl ?? process.env.DATABASE_URL;
@@ -28,8 +33,8 @@ export async function runAuditVerification(options: {
   const result = await verifyAuditTrail({ databaseUrl, stores, onProgress: options.onProgress });
   if (options.record === false) return { ...result, recordedSeq: null };
   const db = options.db ?? defaultDb;
-  const appended = await db.$transaction((tx) =>
-    appendAuditEvent(
+  const appended = await db.$transaction(async (tx) => {
+    const event = await appendAuditEvent(
       tx,
       {
         type: "audit.verified",
@@ -45,7 +50,9 @@ export async function runAuditVerification(options: {
         },
       },
       { signer: options.signer },
-    ),
-  );
+    );
+    await options.onRecorded?.(tx, { ...result, recordedSeq: event.seq });
+    return event;
+  });
   return { ...result, recordedSeq: appended.seq };
 }

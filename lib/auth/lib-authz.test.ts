@@ -85,6 +85,7 @@ const FUNCTIONS: TRow[] = [
   { module: "lib/inventory/get-ou-tree.ts", name: "getOuTree", access: "accounts.read", system: false, call: (f, actor) => f({ actor, db, now } as never) },
   { module: "lib/inventory/get-overview.ts", name: "getOverview", access: "accounts.read", system: false, call: (f, actor) => f({ actor, db, now } as never) },
   { module: "lib/inventory/get-overview.ts", name: "getComplianceTrend", access: "accounts.read", system: true, call: (f, actor) => f({ actor, ...dayArgs, days: 30 } as never) },
+  { module: "lib/inventory/list-drift-events.ts", name: "listDriftEvents", access: "accounts.read", system: true, call: (f, actor) => f({ actor, db } as never) },
   { module: "lib/inventory/list-scans.ts", name: "listScans", access: "accounts.read", system: false, call: (f, actor) => f({ actor, query: {}, db, now } as never) },
   { module: "lib/inventory/get-scan-progress.ts", name: "getScanProgress", access: "accounts.read", system: true, call: (f, actor) => f(UUID as never, { actor, db, now } as never) },
   {
@@ -129,6 +130,7 @@ const FUNCTIONS: TRow[] = [
   { module: "lib/tasks/list.ts", name: "listTaskRequests", access: "tasks.read", system: false, call: (f, actor) => f({ actor, query: {}, db } as never) },
   { module: "lib/tasks/list.ts", name: "getTaskRequest", access: "tasks.read", system: false, call: (f, actor) => f({ actor, requestId: UUID, db, now } as never) },
   { module: "lib/tasks/list.ts", name: "listTaskTargets", access: "tasks.read", system: false, call: (f, actor) => f({ actor, requestId: UUID, query: {}, db } as never) },
+  { module: "lib/tasks/list.ts", name: "listTaskRequesters", access: "tasks.read", system: false, call: (f, actor) => f({ actor, db } as never) },
   { module: "lib/tasks/list.ts", name: "getApprovalInbox", access: "tasks.approve", system: false, call: (f, actor) => f({ actor, db, now } as never) },
   { module: "lib/tasks/org-setup-status.ts", name: "getOrgSetupStatus", access: "org.setup", system: false, call: (f, actor) => f({ actor, db, awsRead: aws, now } as never) },
   { module: "lib/inventory/request-org-sync.ts", name: "requestOrgSync", access: "org.setup", system: false, call: (f, actor) => f({ actor, db, enqueue: boss, now } as never) },
@@ -180,7 +182,11 @@ const EXEMPT: Record<string, string> = {
   "lib/tasks/plan-org-setup.ts planOrgSetup": "inside buildPlan, after previewTaskRequest/createTaskRequest checked org.setup",
   "lib/tasks/org-setup-target.ts runOrgSetupTarget": "worker-only; the AWS calls of one claimed organization set-up target, no database",
   "lib/tasks/org-setup-target.ts recordOrgSetupChange": "inside the task worker's target-result transaction (recordTargetResult)",
+  "lib/tasks/aws-reads.ts performAwsRead": "worker-only (aws-read job) or inside listTaskResources/previewTaskRequest after their tasks.request check; AWS calls only, no database",
   "lib/tasks/execute.ts runTarget": "worker-only; AWS calls for one claimed target, no database",
+  "lib/inventory/record-drift.ts recordDrift": "writes drift rows, their audit event and notification inside the scan chunk's or sync's transaction (worker or storeOrganization, after its check)",
+  "lib/inventory/record-drift.ts notifyPendingDrift": "the drift summary inside the transaction that closes or cancels a scan, after the caller's own check",
+  "lib/notify/notify-verification-failed.ts notifyAuditVerificationFailed": "the onRecorded hook of runAuditVerification, inside its transaction after its audit.read check",
   "lib/inventory/scan-batch.ts appendScanFinished": "writes scan.finished inside the caller's transaction (batch job, recovery, a scan that could not be queued)",
 };
 

@@ -36,6 +36,7 @@ export const ROUTES: TRow[] = [
   { method: "DELETE", route: "/api/users/[userId]/sessions", access: "sessions.revoke", params: { userId: UUID } },
 
   { method: "GET", route: "/api/overview", access: "accounts.read" },
+  { method: "GET", route: "/api/drift", access: "accounts.read" },
   { method: "GET", route: "/api/ous", access: "accounts.read" },
   { method: "GET", route: "/api/accounts", access: "accounts.read" },
   { method: "GET", route: "/api/accounts/[accountId]", access: "accounts.read", params: { accountId: "123456789012" } },

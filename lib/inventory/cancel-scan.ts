@@ -5,6 +5,7 @@ import { assertPermission, type TActor } from "@/lib/auth/actor";
 import { prisma as defaultDb } from "@/lib/db/client";
 import type { PrismaClient, Scan } from "@/lib/db/generated/client";
 import { AppError } from "@/lib/errors";
+import { notifyPendingDrift } from "./record-drift";
 
 const ZScanId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -37,6 +38,8 @@ export async function cancelScan(options: { actor: TActor | null | undefined; sc
         target: { type: "SCAN", id: scan.id },
         payload: { scanId: scan.id, done: scan.done, total: scan.total },
       });
+      // Drift its chunks recorded but did not notify would otherwise never be sent.
+      await notifyPendingDrift(tx, scan, now);
     }
     return scan;
   });

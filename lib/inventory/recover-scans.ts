@@ -107,7 +107,7 @@ export async function recoverStalledScans(options: TRecoverOptions): Promise<TRe
       if (jobs.length > 0) await boss.insert(QUEUES.scanBatch, jobs);
 
       // Also closes scans whose last results were committed by a worker that died before closing them.
-      for (const id of scanIds) if (await finishScanIfDone(db, id)) outcome.finished++;
+      for (const id of scanIds) if ((await finishScanIfDone(db, id)).closed) outcome.finished++;
     },
     { timeout: 120_000, maxWait: 30_000 },
   );

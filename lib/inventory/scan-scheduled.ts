@@ -5,6 +5,7 @@ import type { PgBoss } from "pg-boss";
 import type { PrismaClient, Scan } from "@/lib/db/generated/client";
 import type { TAwsContext } from "@/lib/aws/context";
 import { startScan } from "./start-scan";
+import { requestNotificationDelivery } from "@/lib/jobs/notify-jobs";
 import { syncOrganization } from "./sync-organization";
 
 export type TScheduledScanOutcome =
@@ -39,6 +40,7 @@ export async function runScheduledScanIfDue(options: {
     return { started: false, reason: `Last full scan started ${last.createdAt.toISOString()}; not due yet.` };
   }
   const sync = await syncOrganization({ actor: options.actor, db, aws: options.aws, now });
+  if (sync.notified && options.boss) await requestNotificationDelivery(options.boss);
   const scan = await startScan({
     actor: options.actor,
     now,

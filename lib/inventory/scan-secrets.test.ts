@@ -5,8 +5,7 @@
 // recoverStalledScans), raw or percent-encoded.
 // The HTTP API layer (inventory-UI engineer) is not covered here.
 import { SYSTEM } from "@/lib/auth/actor";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
+import type http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAwsSim, type AwsSim } from "@/sim/aws/server";
 import { startWorker, type TWorker } from "@/lib/jobs/start-worker";
@@ -14,7 +13,7 @@ import { cancelScan } from "./cancel-scan";
 import { getAccountDetail } from "./get-account-detail";
 import { getScanProgress } from "./get-scan-progress";
 import { recoverStalledScans } from "./recover-scans";
-import { startInventoryFixture, waitForScan, type TInventoryFixture } from "./scan-test-helpers";
+import { startInventoryFixture, startRecordingProxy, waitForScan, type TInventoryFixture } from "./scan-test-helpers";
 import { startScan } from "./start-scan";
 import { syncOrganization } from "./sync-organization";
 
@@ -103,38 +102,3 @@ describe("root-session credentials never leak", () => {
     expect(leaks).toEqual([]);
   });
 });
-
-/** Forwards everything to the simulator and records the credentials in AssumeRoot responses. */
-async function startRecordingProxy(target: string, issued: Set<string>): Promise<{ server: http.Server; endpoint: string }> {
-  const upstream = new URL(target);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const body = Buffer.concat(chunks);
-      const out = http.request(
-        { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers, agent },
-        (up) => {
-          const parts: Buffer[] = [];
-          up.on("data", (c: Buffer) => parts.push(c));
-          up.on("end", () => {
-            const text = Buffer.concat(parts).toString("utf8");
-            for (const tag of ["AccessKeyId", "SecretAccessKey", "SessionToken"]) {
-              for (const m of text.matchAll(new RegExp(`<${tag}>([^<]+)</${tag}>`, "g"))) issued.add(m[1]);
-            }
-            res.writeHead(up.statusCode ?? 502, up.headers);
-            res.end(Buffer.concat(parts));
-          });
-        },
-      );
-      out.on("error", () => {
-        res.writeHead(502);
-        res.end();
-      });
-      out.end(body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}

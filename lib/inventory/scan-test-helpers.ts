@@ -1,7 +1,8 @@
 // Shared set-up for the inventory integration tests: a fresh migrated database and an AWS context
 // for the simulator the test started (tests import sim/; this helper, under lib/, may not), waits.
 import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { createAwsContext, type TAwsContext, type TAwsOptions } from "@/lib/aws/context";
 import { createTestDatabase, type TTestDatabase } from "@/lib/db/test-db";
 import type { PrismaClient } from "@/lib/db/generated/client";
@@ -119,4 +120,39 @@ export async function startWorkerProcess(f: TInventoryFixture<TSimLike & { endpo
   child.stderr!.on("data", (d) => (output += d));
   await waitFor("the worker process to start", async () => output.includes("started:"), 60_000);
   return child;
+}
+
+/** Forwards everything to the simulator and records the credentials in AssumeRoot responses. */
+export async function startRecordingProxy(target: string, issued: Set<string>): Promise<{ server: http.Server; endpoint: string }> {
+  const upstream = new URL(target);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks);
+      const out = http.request(
+        { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers, agent },
+        (up) => {
+          const parts: Buffer[] = [];
+          up.on("data", (c: Buffer) => parts.push(c));
+          up.on("end", () => {
+            const text = Buffer.concat(parts).toString("utf8");
+            for (const tag of ["AccessKeyId", "SecretAccessKey", "SessionToken"]) {
+              for (const m of text.matchAll(new RegExp(`<${tag}>([^<]+)</${tag}>`, "g"))) issued.add(m[1]!);
+            }
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            res.end(Buffer.concat(parts));
+          });
+        },
+      );
+      out.on("error", () => {
+        res.writeHead(502);
+        res.end();
+      });
+      out.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }

@@ -8,8 +8,18 @@ import { getAwsContext, type TAwsContext } from "@/lib/aws/context";
 import { readOrgFeatures, type TOrgFeatures } from "@/lib/aws/read-org-features";
 import { walkOrganization, type TOrgWalk } from "@/lib/aws/walk-organization";
 import { notScannableReason } from "./compliance";
+import { detectFeatureDrift } from "./detect-drift";
+import { recordDrift } from "./record-drift";
 
-export type TSyncResult = { organizationId: string; ous: number; accounts: number; leftOrg: number; problems: string[] };
+export type TSyncResult = {
+  organizationId: string;
+  ous: number;
+  accounts: number;
+  leftOrg: number;
+  problems: string[];
+  /** A feature turned off since the last sync: drift recorded and notified (ask for a delivery). */
+  notified: boolean;
+};
 
 export type TSyncOrganizationOptions = {
   /** A user with org.setup (the org set-up screen), or SYSTEM (the schedule, the demo); a missing one is refused. */
@@ -58,9 +68,17 @@ export async function storeOrganization(options: {
   // Parents first, so a reader never sees a child whose parent row is missing.
   const ous = [...walk.ous].sort((a, b) => a.depth - b.depth);
 
-  const leftOrg = await db.$transaction(
+  const { left: leftOrg, drifted } = await db.$transaction(
     async (tx) => {
-      await tx.organization.upsert({ where: { id: org.id }, create: { id: org.id, ...orgFields }, update: orgFields });
+      const previous = await tx.organization.findUnique({
+        where: { id: org.id },
+        select: { trustedAccessIam: true, rootCredentialsManagement: true, rootSessions: true },
+      });
+      await tx.organization.upsert({ where: { id: org.id }, create: { id: org.id, ...orgFields, firstSyncedAt: now }, update: orgFields });
+      const featureDrift = detectFeatureDrift(previous, features);
+      if (featureDrift) {
+        await recordDrift(tx, { organizationId: org.id, scanId: null, drifts: [featureDrift], detectedAt: now, notify: true });
+      }
 
       for (let i = 0; i < ous.length; i += CHUNK) {
         const c = ous.slice(i, i + CHUNK);
@@ -88,9 +106,9 @@ export async function storeOrganization(options: {
         });
         await tx.$executeRaw`
           INSERT INTO "Account" ("id", "organizationId", "ouId", "ouIdPath", "name", "email", "arn", "state", "joinedMethod",
-                                 "joinedAt", "isManagement", "leftOrgAt", "syncedAt", "status", "statusReason", "failingRules")
+                                 "joinedAt", "isManagement", "leftOrgAt", "syncedAt", "firstSyncedAt", "status", "statusReason", "failingRules")
           SELECT t.id, ${org.id}, t.ou_id, t.ou_id_path, t.name, t.email, t.arn, t.state, t.joined_method, t.joined_at,
-                 t.is_management, NULL, ${now}::timestamptz,
+                 t.is_management, NULL, ${now}::timestamptz, ${now}::timestamptz,
                  CASE WHEN t.reason IS NULL THEN 'UNKNOWN' ELSE 'NOT_APPLICABLE' END, t.reason, '{}'
           FROM unnest(${rows.map((a) => a.id)}::text[], ${rows.map((a) => a.parentId)}::text[],
                       ${rows.map((a) => ouById.get(a.parentId)?.idPath ?? null)}::text[], ${rows.map((a) => a.name)}::text[],
@@ -124,10 +142,10 @@ export async function storeOrganization(options: {
         payload: { ous: walk.ous.length, accounts: walk.accounts.length, leftOrg: left, problems: features.problems },
         time: now,
       });
-      return left;
+      return { left, drifted: featureDrift !== null };
     },
     { timeout: 120_000, maxWait: 30_000 },
   );
 
-  return { organizationId: org.id, ous: walk.ous.length, accounts: walk.accounts.length, leftOrg, problems: features.problems };
+  return { organizationId: org.id, ous: walk.ous.length, accounts: walk.accounts.length, leftOrg, problems: features.problems, notified: drifted };
 }

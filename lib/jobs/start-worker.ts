@@ -15,7 +15,7 @@ import { registerAuditJobs } from "./audit-jobs";
 import { registerAwsReadJobs } from "./aws-reads";
 import { registerTaskJobs } from "./task-jobs";
 import { QUEUES, createBoss, type TScanBatchJob } from "./boss";
-import { registerNotifyJobs } from "./notify-jobs";
+import { registerNotifyJobs, requestNotificationDelivery } from "./notify-jobs";
 import { registerOrgJobs } from "./org-jobs";
 
 export type TWorkerOptions = {
@@ -33,6 +33,9 @@ export type TWorkerOptions = {
   log?: (line: string) => void;
   /** Run the privileged-task queues too (default); tests that drive tasks by hand turn them off. */
   tasks?: boolean;
+  /** Task batches run at once in this process, and targets at once per batch (lib/jobs/task-jobs.ts defaults). */
+  taskBatchPollers?: number;
+  taskTargetConcurrency?: number;
 };
 
 export type TWorker = { boss: PgBoss; stop: () => Promise<void> };
@@ -59,13 +62,15 @@ export async function startWorker(options: TWorkerOptions = {}): Promise<TWorker
 
   const onBatch = async ([job]: JobWithMetadata<TScanBatchJob>[]) => {
     try {
-      await runScanBatch({ db, aws: getAws(), limit, signal: stopping.signal, isCancelled }, job.data);
+      const outcome = await runScanBatch({ db, aws: getAws(), limit, signal: stopping.signal, isCancelled }, job.data);
+      if (outcome.notified) await requestNotificationDelivery(boss);
     } catch (err) {
       // Only the redacted message goes on: pg-boss stores a thrown error whole (cause included) in the job's output.
       const message = redactSecrets(err instanceof Error ? err.message : String(err));
       if (!stopping.signal.aborted && job.retryCount >= job.retryLimit) {
         // Last attempt: record why on each remaining account instead of leaving the scan open forever.
-        await failRemainingAccounts(db, job.data.scanId, job.data.accountIds, batchFailure(job.retryCount + 1));
+        const failed = await failRemainingAccounts(db, job.data.scanId, job.data.accountIds, batchFailure(job.retryCount + 1));
+        if (failed.notified) await requestNotificationDelivery(boss);
         log(`scan ${job.data.scanId}: batch gave up after ${job.retryCount + 1} attempts: ${message}`);
         return;
       }
@@ -101,7 +106,16 @@ export async function startWorker(options: TWorkerOptions = {}): Promise<TWorker
   if (intervalHours > 0) await boss.schedule(QUEUES.scheduledScan, options.scheduleCron ?? "*/10 * * * *");
   else await boss.unschedule(QUEUES.scheduledScan);
   await registerAuditJobs(boss, { db, log });
-  if (options.tasks !== false) await registerTaskJobs(boss, { db, aws: getAws, log, signal: stopping.signal });
+  if (options.tasks !== false) {
+    await registerTaskJobs(boss, {
+      db,
+      aws: getAws,
+      log,
+      signal: stopping.signal,
+      batchPollers: options.taskBatchPollers,
+      targetConcurrency: options.taskTargetConcurrency,
+    });
+  }
   await registerAwsReadJobs(boss, { aws: getAws, log });
   await registerNotifyJobs(boss, { db, log });
   await registerOrgJobs(boss, { db, aws: getAws, log });

@@ -23,6 +23,8 @@ type TTx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
 export const TASK_BATCH_SIZE = 25;
 /** A claimed target belongs to its job this long; a dead worker's targets are free again after it. */
 export const TARGET_LEASE_SECONDS = 15 * 60;
+/** Recording a result waits its turn for the audit trail's lock under load (Prisma's defaults: 2 s and 5 s). */
+export const RECORD_TRANSACTION = { maxWait: 20_000, timeout: 60_000 } as const;
 
 export type TExecutionDeps = {
   actor: TCaller;
@@ -209,43 +211,48 @@ async function recordTargetResult(
 ): Promise<boolean> {
   const { result, target } = o;
   const evidence = JSON.parse(JSON.stringify(result.evidence)) as Record<string, unknown>;
-  return db.$transaction(async (tx: TTx) => {
-    // Only the job holding the claim records; one whose lease ran out and was taken over writes nothing.
-    const { count } = await tx.taskTarget.updateMany({
-      where: { id: target.id, status: "RUNNING", claimToken: o.token },
-      data: { status: result.status, evidence: evidence as object, errorCode: result.errorCode, message: result.message, finishedAt: o.now, claimedUntil: null },
-    });
-    if (count !== 1) return false;
-    const resourceType = target.resourceType === "BUCKET" ? "BUCKET" : target.resourceType === "QUEUE" ? "QUEUE" : target.resourceType === "ORG" ? "ORG" : "ACCOUNT";
-    await appendAuditEvent(tx, {
-      type: "task.target_finished",
-      actor: SYSTEM,
-      organizationId: o.request.organizationId,
-      target:
-        resourceType === "ORG"
-          ? { type: "ORG", id: o.request.organizationId }
-          : { type: resourceType, id: target.resourceName ? `${target.accountId}/${target.resourceName}` : target.accountId },
-      payload: {
-        requestId: o.request.id,
-        targetId: target.id,
-        accountId: target.accountId,
-        resource: target.resourceName,
-        status: result.status,
-        assumeRootRequestId: result.assumeRootRequestId,
-        mutatingCalls: result.mutatingCalls,
-        items: result.items.slice(0, 1000),
-        differences: result.differences.slice(0, 100),
-        errorCode: result.errorCode,
-        evidenceSha256: evidenceSha256(evidence),
-      },
-      time: o.now,
-    });
-    if (resourceType === "ORG") {
-      const preview = target.preview as unknown as TTargetPreview;
-      if (preview.kind === "ORG_SETUP") await recordOrgSetupChange(tx, { organizationId: o.request.organizationId, requestId: o.request.id, targetId: target.id, preview, result, now: o.now });
-    }
-    return true;
-  });
+  return db.$transaction(
+    async (tx: TTx) => {
+      // Only the job holding the claim records; one whose lease ran out and was taken over writes nothing.
+      const { count } = await tx.taskTarget.updateMany({
+        where: { id: target.id, status: "RUNNING", claimToken: o.token },
+        data: { status: result.status, evidence: evidence as object, errorCode: result.errorCode, message: result.message, finishedAt: o.now, claimedUntil: null },
+      });
+      if (count !== 1) return false;
+      const resourceType = target.resourceType === "BUCKET" ? "BUCKET" : target.resourceType === "QUEUE" ? "QUEUE" : target.resourceType === "ORG" ? "ORG" : "ACCOUNT";
+      await appendAuditEvent(tx, {
+        type: "task.target_finished",
+        actor: SYSTEM,
+        organizationId: o.request.organizationId,
+        target:
+          resourceType === "ORG"
+            ? { type: "ORG", id: o.request.organizationId }
+            : { type: resourceType, id: target.resourceName ? `${target.accountId}/${target.resourceName}` : target.accountId },
+        payload: {
+          requestId: o.request.id,
+          targetId: target.id,
+          accountId: target.accountId,
+          resource: target.resourceName,
+          status: result.status,
+          assumeRootRequestId: result.assumeRootRequestId,
+          mutatingCalls: result.mutatingCalls,
+          items: result.items.slice(0, 1000),
+          differences: result.differences.slice(0, 100),
+          errorCode: result.errorCode,
+          evidenceSha256: evidenceSha256(evidence),
+        },
+        time: o.now,
+      });
+      if (resourceType === "ORG") {
+        const preview = target.preview as unknown as TTargetPreview;
+        if (preview.kind === "ORG_SETUP") await recordOrgSetupChange(tx, { organizationId: o.request.organizationId, requestId: o.request.id, targetId: target.id, preview, result, now: o.now });
+      }
+      return true;
+    },
+    // The AWS change is made: waiting for the serialized audit append beats failing here, which
+    // would leave the retry to find it done and record ALREADY_DONE without this run's evidence.
+    RECORD_TRANSACTION,
+  );
 }
 
 /** EXECUTING -> SUCCEEDED | PARTIALLY_SUCCEEDED | FAILED once no target is left to run. */
@@ -283,7 +290,7 @@ export async function finishTaskRequest(deps: TExecutionDeps & { requestId: stri
       data: { status, succeeded, alreadyDone, preconditionFailed: n("PRECONDITION_FAILED"), failed: n("FAILED") },
     });
     return status;
-  });
+  }, RECORD_TRANSACTION);
 }
 
 /**

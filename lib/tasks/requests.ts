@@ -120,6 +120,26 @@ export async function createTaskRequest(options: { actor: TActor | null; input: 
   const outcome = await db
     .$transaction(
       async (tx) => {
+        // One open request per target and task: a second one would be approved against the same plan.
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`rootwarden.task-request.${organizationId}.${plan.taskType}`}))`;
+        if (input.clientRequestId) {
+          // The same dialog submitted twice at once: the second waited for the lock and returns the first.
+          const same = await tx.taskRequest.findUnique({ where: { requestedById_clientRequestId: { requestedById: actor.userId, clientRequestId: input.clientRequestId } } });
+          if (same) return { request: same, isNew: false };
+        }
+        const overlapping = await tx.$queryRaw<{ number: number; accountId: string }[]>`
+          SELECT DISTINCT r."number", t."accountId" FROM "TaskTarget" t JOIN "TaskRequest" r ON r."id" = t."requestId"
+          WHERE r."organizationId" = ${organizationId} AND r."taskType" = ${plan.taskType} AND r."status" IN ('PENDING', 'APPROVED', 'EXECUTING')
+            AND (t."accountId", coalesce(t."resourceName", '')) IN (SELECT * FROM unnest(${plan.targets.map((t) => t.accountId)}::text[], ${plan.targets.map((t) => t.resourceName ?? "")}::text[]))
+          ORDER BY r."number" LIMIT 20`;
+        if (overlapping.length > 0) {
+          const numbers = [...new Set(overlapping.map((o) => `#${o.number}`))].join(", ");
+          throw new AppError(
+            "CONFLICT",
+            `Open request ${numbers} already covers ${overlapping.length === 1 ? `account ${overlapping[0]!.accountId}` : `${overlapping.length}+ of these targets`} for this task. Wait for it to finish, or cancel it, before requesting again.`,
+            { reason: "OPEN_REQUEST", requests: [...new Set(overlapping.map((o) => o.number))] },
+          );
+        }
         const request = await tx.taskRequest.create({
           data: {
             organizationId,
@@ -188,11 +208,10 @@ export async function createTaskRequest(options: { actor: TActor | null; input: 
             time: now,
           });
         }
-        return request;
+        return { request, isNew: true };
       },
       { timeout: 60_000, maxWait: 30_000 },
     )
-    .then((request) => ({ request, isNew: true }))
     .catch(async (err: unknown) => {
       // Two submissions with one clientRequestId at the same instant: the loser returns the winner's.
       if ((err as { code?: string }).code === "P2002" && input.clientRequestId) {

@@ -139,6 +139,9 @@ describe("privileged tasks", () => {
     const input = { taskType: "DELETE_ROOT_CREDENTIALS", scope: { type: "ACCOUNT", accountId: a.id }, params: { kinds: ["password"] }, reason };
     const { request } = await createTaskRequest({ actor: opsapprover, input, ...deps() });
     await expectAppError(voteOnTaskRequest({ actor: opsapprover, requestId: request.id, decision: "APPROVE", ...deps() }), "FORBIDDEN", /your own request/);
+    // One open request per target and task.
+    await expectAppError(createTaskRequest({ actor: operator, input, ...deps() }), "CONFLICT", new RegExp(`#${request.number}`));
+    await cancelTaskRequest({ actor: opsapprover, requestId: request.id, ...deps() });
     await saveApprovalRule({ actor: admin, organizationId: f.sim.organizationId, input: { taskType: "DELETE_ROOT_CREDENTIALS", ouId: null, approvalsRequired: 2 }, db: f.db.prisma });
     const { request: r2 } = await createTaskRequest({ actor: operator, input, ...deps() });
     expect(r2.requiredApprovals).toBe(2);
@@ -154,7 +157,6 @@ describe("privileged tasks", () => {
     await expectAppError(createTaskRequest({ actor: viewer, input, ...deps() }), "FORBIDDEN");
     await expectAppError(voteOnTaskRequest({ actor: operator, requestId: request.id, decision: "APPROVE", ...deps() }), "FORBIDDEN");
     await f.db.prisma.approvalRule.deleteMany({});
-    await cancelTaskRequest({ actor: opsapprover, requestId: request.id, ...deps() });
   });
 
   it("the most specific OU rule wins", async () => {
@@ -172,12 +174,12 @@ describe("privileged tasks", () => {
   });
 
   it("expires pending and approved-but-not-started requests, audited, and an expired request never runs", async () => {
-    const [a] = dirty(1, 3);
-    await scan([a.id]);
-    const input = { taskType: "DELETE_ROOT_CREDENTIALS", scope: { type: "ACCOUNT", accountId: a.id }, params: { kinds: ["password"] }, reason };
+    const [a, b] = dirty(2, 24);
+    await scan([a.id, b.id]);
+    const input = (id: string) => ({ taskType: "DELETE_ROOT_CREDENTIALS", scope: { type: "ACCOUNT", accountId: id }, params: { kinds: ["password"] }, reason });
     const now = new Date();
-    const { request: pending } = await createTaskRequest({ actor: operator, input, ...deps(), now });
-    const { request: approved } = await createTaskRequest({ actor: operator, input, ...deps(), now });
+    const { request: pending } = await createTaskRequest({ actor: operator, input: input(a.id), ...deps(), now });
+    const { request: approved } = await createTaskRequest({ actor: operator, input: input(b.id), ...deps(), now });
     await voteOnTaskRequest({ actor: approver, requestId: approved.id, decision: "APPROVE", ...deps(), now });
     // Nothing is due half an hour in.
     expect(await expireTaskRequests({ actor: SYSTEM, db: f.db.prisma, now: new Date(now.getTime() + 30 * 60_000) })).toEqual([]);
@@ -192,6 +194,7 @@ describe("privileged tasks", () => {
     }
     await expectAppError(voteOnTaskRequest({ actor: approver2, requestId: pending.id, decision: "APPROVE", ...deps() }), "CONFLICT");
     expect(mutatingCalls(a.id)).toBe(0);
+    expect(mutatingCalls(b.id)).toBe(0);
   });
 
   it("re-checks before acting: a target that changed since the request is left alone; the others run; failed ones retry as a linked request", async () => {

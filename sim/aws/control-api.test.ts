@@ -1,8 +1,10 @@
 // The /_sim/ control API: state dump, call log without secrets, features, credential mutation, reset and clock.
 import { AssumeRootCommand } from "@aws-sdk/client-sts";
-import { GetAccountSummaryCommand, ListOrganizationsFeaturesCommand } from "@aws-sdk/client-iam";
+import { DeleteAccessKeyCommand, GetAccountSummaryCommand, ListAccessKeysCommand, ListOrganizationsFeaturesCommand, ListSigningCertificatesCommand } from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startAwsSim, type AwsSim } from "./server";
+import { handleControl } from "./control-api";
+import { CALL_LOG_SIZE, SimRuntime } from "./runtime";
+import { startAwsSim, type AwsSim, type CallCounts } from "./server";
 import { taskPolicyArn } from "./task-policies";
 import { activeMembers, control, errorOf, managementClients, rootSession } from "./test-helpers";
 
@@ -64,6 +66,56 @@ describe("GET /_sim/calls", () => {
     await Promise.all(Array.from({ length: 50 }, () => sts.send(new GetCallerIdentityCommand({}))));
     const { json } = await control(sim, "GET", "/_sim/calls?limit=10");
     expect((json as { calls: unknown[] }).calls).toHaveLength(10);
+  });
+
+  it("counts every call exactly, past the ring buffer's 10,000 entries (GET /_sim/calls/counts)", async () => {
+    const member = activeMembers(sim)[0]!.id;
+    const session = await rootSession(sim, member, "IAMDeleteRootUserCredentials");
+    await control(sim, "POST", `/_sim/accounts/${member}/credentials`, { accessKeys: 2 });
+    const keys = sim.state.accounts.get(member)!.root.accessKeys.map((k) => k.accessKeyId);
+    await session.iam.send(new DeleteAccessKeyCommand({ AccessKeyId: keys[0] }));
+    await errorOf(session.iam.send(new DeleteAccessKeyCommand({ AccessKeyId: keys[0] })));
+    const mine = (await control(sim, "GET", `/_sim/calls/counts?accountId=${member}`)).json as CallCounts;
+    expect(mine.mutating.sort((a, b) => a.outcome.localeCompare(b.outcome))).toEqual([
+      { accountId: member, operation: "DeleteAccessKey", outcome: "error", count: 1 },
+      { accountId: member, operation: "DeleteAccessKey", outcome: "ok", count: 1 },
+    ]);
+    expect(mine.mutatingOk).toBe(1);
+    expect(sim.callCounts().byOperation.DeleteAccessKey).toEqual({ ok: 1, error: 1 });
+    // Reads are never in `mutating`; clearing the log clears the counts.
+    expect(sim.callCounts().mutating.some((r) => r.operation === "AssumeRoot")).toBe(false);
+    await control(sim, "DELETE", "/_sim/calls");
+    expect(sim.callCounts()).toMatchObject({ total: 0, mutatingOk: 0, dropped: 0, mutating: [] });
+
+    // Far more calls than the buffer holds, logged straight into a runtime (an HTTP flood would be slow).
+    const runtime = new SimRuntime({ accounts: 5, seed: 1, region: "us-east-1", featuresEnabled: true, delegatedAdmin: true, latencyMs: 0, jitterMs: 0 });
+    const entry = { time: new Date().toISOString(), service: "iam" as const, callerArn: null, callerAccountId: null, taskPolicy: null, errorCode: null, httpStatus: 200, durationMs: 0 };
+    const n = CALL_LOG_SIZE + 500;
+    for (let i = 0; i < n; i++) runtime.logCall({ ...entry, operation: i % 2 ? "DeleteLoginProfile" : "GetLoginProfile", accountId: `10000000000${i % 10}`, outcome: "ok" });
+    const log = handleControl(runtime, "GET", "/_sim/calls", new URLSearchParams(), "").body as { calls: unknown[]; dropped: number };
+    expect(log.calls).toHaveLength(CALL_LOG_SIZE);
+    expect(log.dropped).toBe(500);
+    const counts = handleControl(runtime, "GET", "/_sim/calls/counts", new URLSearchParams(), "").body as CallCounts;
+    expect(counts).toMatchObject({ total: n, dropped: 500, mutatingOk: n / 2 });
+    expect(counts.byOperation).toEqual({ DeleteLoginProfile: { ok: n / 2, error: 0 }, GetLoginProfile: { ok: n / 2, error: 0 } });
+    // Account 100000000001 made the very first DeleteLoginProfile, long gone from the buffer: still counted.
+    const one = handleControl(runtime, "GET", "/_sim/calls/counts", new URLSearchParams({ accountId: "100000000001" }), "").body as CallCounts;
+    expect(one.mutating).toEqual([{ accountId: "100000000001", operation: "DeleteLoginProfile", outcome: "ok", count: n / 10 }]);
+    runtime.reset();
+    expect(runtime.countCalls()).toMatchObject({ total: 0, mutatingOk: 0 });
+  });
+
+  it("adds latency to the named operations only (operationLatencyMs)", async () => {
+    const member = activeMembers(sim)[0]!.id;
+    const session = await rootSession(sim, member, "IAMDeleteRootUserCredentials");
+    sim.setFaults({ operationLatencyMs: { ListAccessKeys: 300 } });
+    let t = performance.now();
+    await session.iam.send(new ListSigningCertificatesCommand({}));
+    expect(performance.now() - t).toBeLessThan(250);
+    t = performance.now();
+    await session.iam.send(new ListAccessKeysCommand({}));
+    expect(performance.now() - t).toBeGreaterThanOrEqual(290);
+    expect((await control(sim, "POST", "/_sim/faults", { operationLatencyMs: { "Delete-Key": 1 } })).status).toBe(400);
   });
 });
 

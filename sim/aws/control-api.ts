@@ -66,8 +66,10 @@ export function handleControl(sim: SimRuntime, method: string, path: string, que
         accountId: query.get("accountId") ?? undefined,
         outcome: query.get("outcome") ?? undefined,
       });
-      return ok({ calls });
+      return ok({ calls, dropped: sim.countCalls().dropped });
     }
+    case "GET /calls/counts":
+      return ok(sim.countCalls({ accountId: query.get("accountId") ?? undefined, operation: query.get("operation") ?? undefined }));
     case "DELETE /calls":
       sim.clearCalls();
       return ok({ cleared: true });

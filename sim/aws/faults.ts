@@ -10,6 +10,8 @@ export const ZFaultConfig = z
     rateLimits: z.record(z.string().min(1), z.number().positive().max(1_000_000)).default({}),
     latencyMs: z.number().int().min(0).max(120_000).default(0),
     jitterMs: z.number().int().min(0).max(120_000).default(0),
+    // Extra latency for these operations only (e.g. { DeleteAccessKey: 500 }), added before the call takes effect.
+    operationLatencyMs: z.record(z.string().regex(/^[A-Za-z]+$/, "operation names are letters only"), z.number().int().min(0).max(120_000)).default({}),
   })
   .strict();
 

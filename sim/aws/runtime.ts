@@ -49,7 +49,22 @@ export type RuntimeOptions = {
   quirks?: QuirksInput;
 };
 
-const CALL_LOG_SIZE = 10_000;
+export const CALL_LOG_SIZE = 10_000;
+// Operations that can change the organization (AssumeRoot only creates sessions, which are never saved).
+export const MUTATING_OPERATION = /^(Create|Delete|Deactivate|Enable|Disable|Register|Deregister|Put|Set)/;
+
+/** Calls counted since the last clear, whatever the ring buffer has dropped: per operation and outcome, and per account for mutating ones. */
+export type CallCounts = {
+  /** Every call, by operation then outcome. */
+  byOperation: Record<string, { ok: number; error: number }>;
+  /** Mutating calls (MUTATING_OPERATION) only, one row per account, operation and outcome. */
+  mutating: { accountId: string | null; operation: string; outcome: "ok" | "error"; count: number }[];
+  /** Successful mutating calls in all. */
+  mutatingOk: number;
+  /** Calls logged in all, and how many of them the ring buffer no longer holds. */
+  total: number;
+  dropped: number;
+};
 // Sessions live at most 15 minutes; keeping a bounded number of expired ones lets us answer ExpiredToken instead of InvalidClientTokenId.
 const MAX_SESSIONS = 200_000;
 
@@ -64,6 +79,10 @@ export class SimRuntime {
   readonly faultRng: Rng;
   private calls: (CallLogEntry | undefined)[] = new Array(CALL_LOG_SIZE);
   private callSeq = 0;
+  // Counters beside the ring buffer, so counting stays exact however many calls were made.
+  private clearedAtSeq = 0;
+  private operationCounts = new Map<string, { ok: number; error: number }>();
+  private mutatingCounts = new Map<string, { accountId: string | null; operation: string; outcome: "ok" | "error"; count: number }>();
   private requestSeq = 0;
   private failAccounts = new Set<string>();
   private slowAccounts = new Set<string>();
@@ -87,7 +106,7 @@ export class SimRuntime {
     this.sessions.clear();
     this.setFaults(this.defaultFaults());
     this.quirks = ZQuirks.parse(this.options.quirks ?? {});
-    this.calls = new Array(CALL_LOG_SIZE);
+    this.clearCalls();
     this.clockOffsetMs = 0;
     this.stateChanged();
   }
@@ -185,6 +204,25 @@ export class SimRuntime {
   logCall(entry: Omit<CallLogEntry, "seq">): void {
     const seq = ++this.callSeq;
     this.calls[seq % CALL_LOG_SIZE] = { seq, ...entry };
+    let op = this.operationCounts.get(entry.operation);
+    if (!op) this.operationCounts.set(entry.operation, (op = { ok: 0, error: 0 }));
+    op[entry.outcome]++;
+    if (MUTATING_OPERATION.test(entry.operation)) {
+      const key = `${entry.accountId ?? "-"}\t${entry.operation}\t${entry.outcome}`;
+      const row = this.mutatingCounts.get(key);
+      if (row) row.count++;
+      else this.mutatingCounts.set(key, { accountId: entry.accountId, operation: entry.operation, outcome: entry.outcome, count: 1 });
+    }
+  }
+
+  countCalls(filter: { accountId?: string; operation?: string } = {}): CallCounts {
+    const byOperation: CallCounts["byOperation"] = {};
+    for (const [operation, c] of this.operationCounts) if (!filter.operation || filter.operation === operation) byOperation[operation] = { ...c };
+    const mutating = [...this.mutatingCounts.values()]
+      .filter((r) => (!filter.accountId || r.accountId === filter.accountId) && (!filter.operation || r.operation === filter.operation))
+      .map((r) => ({ ...r }));
+    const total = this.callSeq - this.clearedAtSeq;
+    return { byOperation, mutating, mutatingOk: mutating.reduce((n, r) => n + (r.outcome === "ok" ? r.count : 0), 0), total, dropped: Math.max(0, total - CALL_LOG_SIZE) };
   }
 
   listCalls(filter: { since?: number; limit?: number; operation?: string; accountId?: string; outcome?: string }): CallLogEntry[] {
@@ -203,6 +241,9 @@ export class SimRuntime {
 
   clearCalls(): void {
     this.calls = new Array(CALL_LOG_SIZE);
+    this.clearedAtSeq = this.callSeq;
+    this.operationCounts.clear();
+    this.mutatingCounts.clear();
   }
 
   private generate(): SimState {

@@ -8,7 +8,7 @@ import type { FaultConfig, QuirksInput } from "./faults";
 import { handleIam } from "./iam";
 import { handleOrganizations } from "./organizations";
 import { readStateFile, snapshotState, StatePersister } from "./persistence";
-import { SimRuntime, type CallLogEntry } from "./runtime";
+import { MUTATING_OPERATION, SimRuntime, type CallCounts, type CallLogEntry } from "./runtime";
 import { handleS3, resolveS3Route, type S3Route } from "./s3";
 import type { RawRequest } from "./sigv4";
 import { handleSqs } from "./sqs";
@@ -17,6 +17,7 @@ import { handleSts } from "./sts";
 
 export type { FaultConfig } from "./faults";
 export type { SimState } from "./state";
+export type { CallCounts } from "./runtime";
 
 export type AwsSimOptions = {
   port?: number; // 0 = free port
@@ -57,6 +58,8 @@ export type AwsSim = {
   setQuirks(q: QuirksInput): void;
   advanceClock(seconds: number): void;
   calls(filter?: { since?: number; operation?: string; accountId?: string; outcome?: "ok" | "error" }): CallLogEntry[];
+  /** Exact counts since the last clear (the call log itself keeps only the last 10,000 calls). */
+  callCounts(filter?: { accountId?: string; operation?: string }): CallCounts;
   reset(): void;
   close(): Promise<void>;
   // "loaded" when the organization came from `stateFile`, "generated" when it came from the seed.
@@ -65,8 +68,6 @@ export type AwsSim = {
 };
 
 const MAX_BODY_BYTES = 1024 * 1024;
-// Operations that can change the organization (AssumeRoot only creates sessions, which are never saved).
-const MUTATING_OPERATION = /^(Create|Delete|Deactivate|Enable|Disable|Register|Deregister|Put|Set)/;
 // Control routes that change test configuration rather than the organization.
 const CONFIG_ROUTES = new Set(["/_sim/faults", "/_sim/quirks", "/_sim/clock"]);
 
@@ -131,6 +132,7 @@ export async function startAwsSim(opts: AwsSimOptions = {}): Promise<AwsSim> {
       runtime.clockOffsetMs += seconds * 1000;
     },
     calls: (filter = {}) => runtime.listCalls(filter),
+    callCounts: (filter = {}) => runtime.countCalls(filter),
     reset: () => runtime.reset(),
     stateSource: saved.status === "loaded" ? "loaded" : "generated",
     stateFile: opts.stateFile ?? null,
@@ -205,6 +207,7 @@ async function dispatch(sim: SimRuntime, protocol: Protocol, raw: RawRequest, re
   const target = parsed.operation === "AssumeRoot" ? parsed.params?.get("TargetPrincipal")?.replace(/^arn:aws:iam::(\d{12}):root$/, "$1") : caller.accountId;
   let delay = faults.latencyMs + (faults.jitterMs > 0 ? Math.floor(sim.faultRng.next() * faults.jitterMs) : 0);
   if (target && sim.isSlowAccount(target)) delay += faults.slowMs;
+  delay += faults.operationLatencyMs[parsed.operation] ?? 0;
   if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
   if (faults.errorRate > 0 && sim.faultRng.next() < faults.errorRate) {
     const kinds: InjectedFailure[] = ["throttle", "internal", "unavailable"];

@@ -1,5 +1,6 @@
 // Overview: the security team's daily view. Org features for centralized root access, accounts per
-// status, the OUs with most non-compliant accounts, the trend, and scan timing. Reads Postgres only.
+// status, drift since the last scan, the OUs with most non-compliant accounts, the trend, and scan
+// timing. Reads Postgres only.
 import type { Metadata } from "next";
 import Link from "next/link";
 import { serialize } from "@/components/fetch-json";
@@ -11,6 +12,8 @@ import { requirePagePermission } from "@/lib/auth/page";
 import { hasPermission } from "@/lib/auth/permissions";
 import { evaluateOrganization, getRule, type TComplianceStatus } from "@/lib/inventory/compliance";
 import { getOverview, type TOverview } from "@/lib/inventory/get-overview";
+import { listDriftEvents } from "@/lib/inventory/list-drift-events";
+import { DriftChanges } from "./drift-changes";
 import { TrendChart } from "./trend-chart";
 import { Card } from "@/components/card";
 
@@ -22,7 +25,7 @@ const TILES: TComplianceStatus[] = ["NON_COMPLIANT", "ERROR", "UNKNOWN", "COMPLI
 export default async function OverviewPage() {
   const actor = await requirePagePermission("accounts.read");
   const canScan = hasPermission(actor.roles, "scans.start");
-  const overview = await getOverview({ actor });
+  const [overview, drift] = await Promise.all([getOverview({ actor }), listDriftEvents({ actor, query: { limit: 10 } })]);
   // Days before the first audit say nothing but "unknown"; the chart starts where the data does.
   const trend = sinceFirstAudit(overview.trend);
   const now = new Date();
@@ -69,6 +72,10 @@ export default async function OverviewPage() {
           />
         ))}
       </section>
+
+      <Card bodyClassName="p-2" title="Changes since the last scan" note="Drift found by the latest scans and syncs, newest first">
+        <DriftChanges events={drift} now={now} />
+      </Card>
 
       <div className="grid gap-5 lg:grid-cols-3">
         <Card bodyClassName="p-2" title="Compliance trend" note={trendNote(trend, overview.trend.length, overview.freshnessHours)} className="lg:col-span-2">

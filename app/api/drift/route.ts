@@ -1,0 +1,10 @@
+// GET /api/drift - the newest drift events of the organization (?limit=1..100, default 20)
+import { parseInput, withPermission } from "@/lib/auth/route";
+import { listDriftEvents, ZListDriftQuery } from "@/lib/inventory/list-drift-events";
+
+export const dynamic = "force-dynamic";
+
+export const GET = withPermission("accounts.read", async (req, { actor }) => {
+  const query = parseInput(Object.fromEntries(new URL(req.url).searchParams), ZListDriftQuery);
+  return Response.json({ events: await listDriftEvents({ actor, query }) });
+});
