@@ -141,6 +141,15 @@ export function PreviewSummary({ preview, resourceName }: { preview: TTargetPrev
     );
   }
   if (preview.kind === "ALLOW_PASSWORD_RECOVERY") return <span>Allow the root e-mail&apos;s owner to reset the password</span>;
+  if (preview.kind === "ORG_SETUP") {
+    const what = preview.step === "DELEGATED_ADMIN" ? `${preview.enable ? "Register" : "Deregister"} account ${preview.accountId ?? ""} as IAM's delegated administrator` : `${preview.enable ? "Enable" : "Disable"} ${resourceName ?? preview.step}`;
+    return (
+      <span>
+        {what}
+        {preview.warning ? <strong className="mt-1 block text-red-800">{preview.warning}</strong> : null}
+      </span>
+    );
+  }
   return (
     <span>
       {preview.action === "DELETE" ? "Delete the policy of" : "Replace the policy of"} <code>{resourceName}</code>

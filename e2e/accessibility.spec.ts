@@ -241,6 +241,25 @@ const VIEWS: Record<string, TView[]> = {
       },
     },
   ],
+  "app/(dashboard)/settings/organization/page.tsx": [
+    {
+      name: "organization set-up, admin",
+      as: "admin",
+      open: async (page) => {
+        await goto(page, "/settings/organization", { heading: "Organization set-up" });
+        await expect(page.getByTestId("org-step-ROOT_SESSIONS").getByTestId("org-step-state")).toBeVisible();
+      },
+    },
+    {
+      name: "organization set-up, disable dialog with its warning",
+      as: "admin",
+      open: async (page) => {
+        await goto(page, "/settings/organization", { heading: "Organization set-up" });
+        await page.getByTestId("org-step-ROOT_SESSIONS").getByRole("button", { name: /^Disable/ }).click();
+        await expect(page.getByRole("dialog").getByRole("alert").first()).toContainText("Disabling RootSessions stops every privileged task and scan");
+      },
+    },
+  ],
   "app/(dashboard)/settings/page.tsx": [
     {
       name: "settings, admin",

@@ -70,6 +70,23 @@ export const ZAuditEventBody = z.discriminatedUnion("type", [
     type: z.literal("org.synced"),
     payload: z.object({ ous: z.number().int(), accounts: z.number().int(), leftOrg: z.number().int(), problems: z.array(z.string()) }),
   }),
+  z.object({ type: z.literal("org.sync_requested"), payload: z.object({ jobId: ZUuid }) }),
+  ...(["org.feature.enabled", "org.feature.disabled"] as const).map((type) =>
+    z.object({
+      type: z.literal(type),
+      payload: z.object({
+        requestId: ZUuid,
+        targetId: ZUuid,
+        /** TRUSTED_ACCESS | ROOT_CREDENTIALS_MANAGEMENT | ROOT_SESSIONS | DELEGATED_ADMIN (lib/aws/org-setup.ts). */
+        feature: z.string(),
+        /** The delegated administrator registered or deregistered. */
+        accountId: z.string().nullable(),
+        /** AWS request id of the change, to match with CloudTrail. */
+        awsRequestId: z.string().nullable(),
+        verified: z.boolean(),
+      }),
+    }),
+  ),
   z.object({
     type: z.literal("settings.changed"),
     payload: z.object({ setting: z.string(), from: z.unknown().optional(), to: z.unknown().optional() }),

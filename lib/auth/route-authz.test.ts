@@ -59,6 +59,8 @@ export const ROUTES: TRow[] = [
   { method: "POST", route: "/api/notify/channels/[channelId]/test", access: "settings.write", params: { channelId: UUID }, body: {} },
   { method: "GET", route: "/api/notify/deliveries", access: "settings.read" },
   { method: "GET", route: "/api/notify/notified", access: "tasks.read" },
+  { method: "GET", route: "/api/org/setup", access: "org.setup" },
+  { method: "POST", route: "/api/org/sync", access: "org.setup", body: {} },
   { method: "GET", route: "/api/requests", access: "tasks.read" },
   { method: "POST", route: "/api/requests", access: "tasks.request", body: {} },
   { method: "POST", route: "/api/requests/preview", access: "tasks.request", body: {} },

@@ -16,6 +16,7 @@ import { registerAwsReadJobs } from "./aws-reads";
 import { registerTaskJobs } from "./task-jobs";
 import { QUEUES, createBoss, type TScanBatchJob } from "./boss";
 import { registerNotifyJobs, requestNotificationDelivery } from "./notify-jobs";
+import { registerOrgJobs } from "./org-jobs";
 
 export type TWorkerOptions = {
   databaseUrl?: string;
@@ -117,6 +118,7 @@ export async function startWorker(options: TWorkerOptions = {}): Promise<TWorker
   }
   await registerAwsReadJobs(boss, { aws: getAws, log });
   await registerNotifyJobs(boss, { db, log });
+  await registerOrgJobs(boss, { db, aws: getAws, log });
 
   log(`started: ${concurrency} audits in flight at most, ${pollers} batch pollers, scheduled scans ${intervalHours > 0 ? `every ${intervalHours} h` : "off"}`);
   return {

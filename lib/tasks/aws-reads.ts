@@ -3,6 +3,7 @@
 // tier, which holds no AWS credentials in production; outputs hold names and policies, never keys.
 import { z } from "zod";
 import type { TAwsContext } from "@/lib/aws/context";
+import { readOrgSetupState } from "@/lib/aws/org-setup";
 import { listBucketsWithPolicies, listQueuesWithPolicies, readBucketPolicy, readQueuePolicy } from "@/lib/aws/root-tasks";
 
 const ZAccountId = z.string().regex(/^\d{12}$/);
@@ -11,6 +12,8 @@ export const ZAwsRead = z.discriminatedUnion("op", [
   z.object({ op: z.literal("sqs.list"), accountId: ZAccountId }),
   z.object({ op: z.literal("s3.readPolicy"), accountId: ZAccountId, bucket: z.string().max(63) }),
   z.object({ op: z.literal("sqs.readPolicy"), accountId: ZAccountId, queueName: z.string().max(80) }),
+  /** Organization set-up state (TOrgSetupState), with the configured management or delegated-admin credentials. */
+  z.object({ op: z.literal("org.readSetup") }),
 ]);
 export type TAwsRead = z.infer<typeof ZAwsRead>;
 
@@ -34,6 +37,8 @@ export async function performAwsRead(aws: TAwsContext, read: TAwsRead): Promise<
       return (await readBucketPolicy(aws, { accountId: read.accountId, bucket: read.bucket })) satisfies TPolicyRead;
     case "sqs.readPolicy":
       return (await readQueuePolicy(aws, { accountId: read.accountId, queueName: read.queueName })) satisfies TPolicyRead;
+    case "org.readSetup":
+      return await readOrgSetupState(aws);
   }
 }
 

@@ -14,6 +14,7 @@ import type { PrismaClient, TaskTarget } from "@/lib/db/generated/client";
 import { AppError } from "@/lib/errors";
 import { TASKS, ZTaskType, type TTargetStatus } from "./catalogue";
 import { notifyRequest } from "./notify-request";
+import { recordOrgSetupChange, runOrgSetupTarget } from "./org-setup-target";
 import type { TTargetPreview } from "./plan";
 
 type TTx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
@@ -191,6 +192,7 @@ export async function runTarget(aws: TAwsContext, taskType: ReturnType<typeof ZT
       if (out.result === "FAILED" || !out.verified) return { ...base, status: "FAILED", differences: out.differences, errorCode: "NotVerified", message: "Reading the policy back does not show the approved state." };
       return { ...base, status: out.result === "ALREADY_DONE" ? "ALREADY_DONE" : "SUCCEEDED", differences: [], errorCode: null, message: null };
     }
+    if (preview.kind === "ORG_SETUP" && TASKS[taskType].orgSetup?.step === preview.step) return await runOrgSetupTarget(aws, preview, signal);
     return failed("PlanMismatch", "The target's plan does not match its task type; nothing was done.");
   } catch (err) {
     if (err instanceof AwsCallError) return failed(err.code, err.publicMessage ?? err.message);
@@ -217,12 +219,15 @@ async function recordTargetResult(
         data: { status: result.status, evidence: evidence as object, errorCode: result.errorCode, message: result.message, finishedAt: o.now, claimedUntil: null },
       });
       if (count !== 1) return false;
-      const resourceType = target.resourceType === "BUCKET" ? "BUCKET" : target.resourceType === "QUEUE" ? "QUEUE" : "ACCOUNT";
+      const resourceType = target.resourceType === "BUCKET" ? "BUCKET" : target.resourceType === "QUEUE" ? "QUEUE" : target.resourceType === "ORG" ? "ORG" : "ACCOUNT";
       await appendAuditEvent(tx, {
         type: "task.target_finished",
         actor: SYSTEM,
         organizationId: o.request.organizationId,
-        target: { type: resourceType, id: target.resourceName ? `${target.accountId}/${target.resourceName}` : target.accountId },
+        target:
+          resourceType === "ORG"
+            ? { type: "ORG", id: o.request.organizationId }
+            : { type: resourceType, id: target.resourceName ? `${target.accountId}/${target.resourceName}` : target.accountId },
         payload: {
           requestId: o.request.id,
           targetId: target.id,
@@ -238,6 +243,10 @@ async function recordTargetResult(
         },
         time: o.now,
       });
+      if (resourceType === "ORG") {
+        const preview = target.preview as unknown as TTargetPreview;
+        if (preview.kind === "ORG_SETUP") await recordOrgSetupChange(tx, { organizationId: o.request.organizationId, requestId: o.request.id, targetId: target.id, preview, result, now: o.now });
+      }
       return true;
     },
     // The AWS change is made: waiting for the serialized audit append beats failing here, which

@@ -11,7 +11,8 @@ import type { PrismaClient } from "@/lib/db/generated/client";
 import { AppError } from "@/lib/errors";
 import { staleBefore } from "@/lib/inventory/compliance";
 import type { TAwsReader, TPolicyRead } from "./aws-reads";
-import { TASKS, TASK_PARAMS, ZTaskType, type TCredentialKindName, type TDeleteParams, type TTaskType } from "./catalogue";
+import { TASKS, TASK_PARAMS, ZTaskType, isOrgTaskType, type TCredentialKindName, type TDeleteParams, type TTaskType } from "./catalogue";
+import { planOrgSetup, type TOrgSetupPreview } from "./plan-org-setup";
 
 const ZAccountId = z.string().regex(/^\d{12}$/, { message: "must be a 12-digit AWS account id" });
 const ZOuId = z.string().regex(/^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/, { message: "must be an OU id (ou-...) or root id (r-...)" });
@@ -27,6 +28,8 @@ export const ZTaskScope = z.discriminatedUnion("type", [
     })
     .strict(),
   z.object({ type: z.literal("OU"), ouId: ZOuId }).strict(),
+  /** Organization set-up task types only: the organization itself. */
+  z.object({ type: z.literal("ORG") }).strict(),
 ]);
 export type TTaskScope = z.infer<typeof ZTaskScope>;
 
@@ -58,13 +61,14 @@ export type TTargetPreview =
       currentDeniesEveryone: boolean;
       newPolicy: string | null;
       readAt: string;
-    };
+    }
+  | TOrgSetupPreview;
 
 export type TPlannedTarget = {
   accountId: string;
   accountName: string;
   ouIdPath: string | null;
-  resourceType: "BUCKET" | "QUEUE" | null;
+  resourceType: "BUCKET" | "QUEUE" | "ORG" | null;
   resourceName: string | null;
   preview: TTargetPreview;
 };
@@ -81,6 +85,8 @@ export type TPlan = {
   excluded: TExcludedAccount[];
   totals: { accounts: number; credentials: number; byKind: Record<TCredentialKindName, number> };
   planSha256: string;
+  /** Said loudly before anyone approves: what a disabling change breaks (organization set-up). */
+  warning?: string | null;
 };
 
 export type TPlanContext = {
@@ -107,11 +113,22 @@ export async function buildPlan(ctx: TPlanContext, input: { taskType: unknown; s
   if (!scopeParsed.success) throw badRequest("Invalid target", scopeParsed.error);
   const scope = scopeParsed.data;
   if (!spec.scopes.includes(scope.type)) {
-    throw new AppError("BAD_REQUEST", `${spec.label} runs on ${spec.scopes.map((s) => s.toLowerCase()).join(" or ")} targets only; choose a single account.`);
+    throw new AppError(
+      "BAD_REQUEST",
+      spec.scopes.includes("ORG")
+        ? `${spec.label} changes the organization itself; send scope {"type": "ORG"}.`
+        : `${spec.label} runs on ${spec.scopes.map((s) => s.toLowerCase()).join(" or ")} targets only; choose a single account.`,
+    );
   }
   const paramsParsed = TASK_PARAMS[taskType].safeParse(input.params ?? {});
   if (!paramsParsed.success) throw badRequest("Invalid task parameters", paramsParsed.error);
   const params = paramsParsed.data as Record<string, unknown>;
+  if (isOrgTaskType(taskType)) {
+    const org = await planOrgSetup(ctx, taskType, params);
+    const empty = { password: 0, accessKeys: 0, signingCertificates: 0, mfaDevices: 0 };
+    const planSha256 = hashPlan(taskType, org.params, [org.target]);
+    return { taskType, scope, scopeLabel: org.scopeLabel, scopeOuId: null, params: org.params, targets: [org.target], excluded: [], totals: { accounts: 1, credentials: 0, byKind: empty }, planSha256, warning: org.warning };
+  }
 
   const { accounts, excluded, label, ouId } = await resolveAccounts(ctx, scope);
   let targets: TPlannedTarget[] = [];
@@ -165,6 +182,7 @@ async function resolveAccounts(
   scope: TTaskScope,
 ): Promise<{ accounts: TAccountRow[]; excluded: TExcludedAccount[]; label: string; ouId: string | null }> {
   const select = { id: true, name: true, state: true, isManagement: true, ouIdPath: true, leftOrgAt: true } as const;
+  if (scope.type === "ORG") throw new AppError("BAD_REQUEST", "Root tasks run on accounts or OUs; only organization set-up tasks take the ORG scope.");
   if (scope.type === "OU") {
     const ou = await ctx.db.ou.findFirst({ where: { id: scope.ouId, organizationId: ctx.organizationId, removedAt: null }, select: { id: true, path: true, idPath: true } });
     if (!ou) throw new AppError("BAD_REQUEST", `OU ${scope.ouId} is not in the organization. Pick an OU from the tree (or sync the organization).`);
@@ -347,7 +365,7 @@ async function planUnlock(ctx: TPlanContext, taskType: "UNLOCK_S3_BUCKET_POLICY"
       target: { type: s3 ? "BUCKET" : "QUEUE", id: `${account.id}/${name}` },
       payload: {
         purpose: "read-policy",
-        taskPolicy: TASKS[taskType].taskPolicy,
+        taskPolicy: TASKS[taskType].taskPolicy!,
         accountId: account.id,
         resource: name,
         assumeRootRequestId: read.assumeRootRequestId,

@@ -12,7 +12,7 @@ import { getConfig } from "@/lib/config";
 import { prisma as defaultDb } from "@/lib/db/client";
 import type { PrismaClient, TaskRequest } from "@/lib/db/generated/client";
 import { AppError } from "@/lib/errors";
-import { TASKS, type TRequestStatus } from "./catalogue";
+import { TASKS, requestPermission, type TRequestStatus } from "./catalogue";
 import { notifyRequest } from "./notify-request";
 import { buildPlan, type TPlan } from "./plan";
 import { readTaskSettings, requiredApprovals } from "./settings";
@@ -77,7 +77,8 @@ function planContext(actor: TActor, deps: TRequestDeps, organizationId: string, 
 
 /** The plan a request would freeze, without creating it (the dialog's preview step). */
 export async function previewTaskRequest(options: { actor: TActor | null; input: unknown } & TRequestDeps): Promise<TPlan> {
-  assertPermission(options.actor, "tasks.request");
+  // Per task type: root tasks need tasks.request, organization set-up needs org.setup.
+  assertPermission(options.actor, requestPermission((options.input as { taskType?: unknown } | null)?.taskType));
   const input = z.object({ taskType: z.unknown(), scope: z.unknown(), params: z.unknown().optional() }).passthrough().safeParse(options.input);
   if (!input.success) throw validationError("Invalid request", input.error);
   const db = options.db ?? defaultDb;
@@ -89,7 +90,8 @@ export async function previewTaskRequest(options: { actor: TActor | null; input:
 export type TCreatedRequest = { request: TaskRequest; plan: TPlan | null; isNew: boolean };
 
 export async function createTaskRequest(options: { actor: TActor | null; input: unknown; retryOfId?: string | null } & TRequestDeps): Promise<TCreatedRequest> {
-  assertPermission(options.actor, "tasks.request");
+  // Per task type: root tasks need tasks.request, organization set-up needs org.setup.
+  assertPermission(options.actor, requestPermission((options.input as { taskType?: unknown } | null)?.taskType));
   const actor = options.actor;
   const parsed = ZCreateRequestInput.safeParse(options.input);
   if (!parsed.success) throw validationError("Invalid request", parsed.error);

@@ -6,7 +6,7 @@ import { assertPermission, type TActor, type TCaller } from "@/lib/auth/actor";
 import { prisma as defaultDb } from "@/lib/db/client";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { AppError } from "@/lib/errors";
-import { ZTaskType, type TTaskType } from "./catalogue";
+import { ZTaskType, isOrgTaskType, type TTaskType } from "./catalogue";
 
 type TTx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
 type TDb = PrismaClient | TTx;
@@ -127,6 +127,7 @@ export async function saveApprovalRule(options: {
     throw new AppError("BAD_REQUEST", `Invalid approval rule: ${parsed.error.issues.map((i) => `${i.path.join(".") || "rule"} ${i.message}`).join("; ")}`);
   }
   const { taskType, ouId, approvalsRequired } = parsed.data;
+  if (ouId && isOrgTaskType(taskType)) throw new AppError("BAD_REQUEST", "Organization set-up tasks change the whole organization; their approval rule has no OU. Leave the OU empty.");
   const db = options.db ?? defaultDb;
   const now = options.now ?? new Date();
   const ou = ouId ? await db.ou.findFirst({ where: { id: ouId, organizationId: options.organizationId }, select: { id: true, name: true } }) : null;

@@ -84,6 +84,13 @@ export default async function OverviewPage() {
 
         <Card bodyClassName="p-2" title="Organization features" note={`Checked ${formatRelative(org.featuresCheckedAt, now)}`}>
           <OrgFeatures org={org} />
+          {hasPermission(actor.roles, "org.setup") ? (
+            <p className="px-1 pt-1 text-xs">
+              <Link href="/settings/organization" className="underline">
+                Organization set-up
+              </Link>
+            </p>
+          ) : null}
         </Card>
       </div>
 

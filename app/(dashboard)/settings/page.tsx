@@ -1,6 +1,7 @@
 // Settings (admin): who has which role now, the group-to-role mapping in force, the permission
 // catalogue, the sign-in configuration (never secrets), and the notification channels with their log.
 import type { Metadata } from "next";
+import Link from "next/link";
 import type { TActor } from "@/lib/auth/actor";
 import { listUsers } from "@/lib/auth/list-users";
 import { requirePagePermission } from "@/lib/auth/page";
@@ -37,6 +38,17 @@ export default async function SettingsPage() {
   return (
     <div className="space-y-8">
       <h1 className="text-xl font-semibold tracking-tight">Settings</h1>
+
+      {hasPermission(actor.roles, "org.setup") ? (
+        <Card title="Organization" note="Centralized root access: trusted access, RootCredentialsManagement, RootSessions and IAM's delegated administrator, in set-up order.">
+          <p className="px-3 py-2 text-sm">
+            <Link href="/settings/organization" className="font-medium underline" data-testid="settings-organization-link">
+              Set up the organization
+            </Link>{" "}
+            <span className="text-slate-600">— each step as AWS reports it now, with requests to change it, and Sync now.</span>
+          </p>
+        </Card>
+      ) : null}
 
       <Card title={`Users (${users.length})`} note="Roles as of each user's last sign-in. IdP group changes apply at the next sign-in, which also ends the user's older sessions.">
         <table className="w-full text-left" data-testid="users-table">
