@@ -12,7 +12,7 @@ import { syncOrganization } from "@/lib/inventory/sync-organization";
 import { startInventoryFixture, waitForScan, type TInventoryFixture } from "@/lib/inventory/scan-test-helpers";
 import { startWorker, type TWorker } from "@/lib/jobs/start-worker";
 import { startAwsSim, type AwsSim } from "@/sim/aws/server";
-import { TARGET_LEASE_SECONDS, runTaskBatch, startTaskExecution } from "./execute";
+import { runTaskBatch, startTaskExecution } from "./execute";
 import { createTaskRequest, voteOnTaskRequest } from "./requests";
 import { testActor } from "./task-test-helpers";
 
@@ -174,12 +174,15 @@ describe("a worker killed with kill -9 mid-request, then retried", () => {
       const killSeq = await runAndKill({ requestId: r.requestId, targetIds: r.targetIds, token: "job-2", killAfterIn: r.accountOf[1]! });
       // Before the lease passes, another token may take the PENDING targets but not the dead worker's RUNNING one.
       const settled = f.sim.calls().at(-1)!.seq;
-      const early = await runTaskBatch({ actor: SYSTEM, db: f.db.prisma, aws: f.aws, requestId: r.requestId, targetIds: [r.targetIds[1]!], claimToken: "job-3" });
+      // Clocks relative to the dead worker's lease as it wrote it (its process has its own clock).
+      const { claimedUntil } = await f.db.prisma.taskTarget.findFirstOrThrow({ where: { requestId: r.requestId, accountId: r.accountOf[1]! } });
+      const beforeLease = new Date(claimedUntil!.getTime() - 60_000);
+      const early = await runTaskBatch({ actor: SYSTEM, db: f.db.prisma, aws: f.aws, requestId: r.requestId, targetIds: [r.targetIds[1]!], claimToken: "job-3", clock: () => beforeLease });
       expect(early.ran).toBe(0);
       expect(f.sim.calls({ accountId: r.accountOf[1]!, since: settled })).toEqual([]);
       expect((await f.db.prisma.taskTarget.findFirstOrThrow({ where: { requestId: r.requestId, accountId: r.accountOf[1]! } })).claimToken).toBe("job-2");
 
-      const later = new Date(Date.now() + (TARGET_LEASE_SECONDS + 60) * 1000);
+      const later = new Date(claimedUntil!.getTime() + 60_000);
       const out = await runTaskBatch({ actor: SYSTEM, db: f.db.prisma, aws: f.aws, requestId: r.requestId, targetIds: r.targetIds, claimToken: "job-4", clock: () => later });
       expect(out.ran).toBe(3);
       await expectExactlyOnce(r, killSeq);
