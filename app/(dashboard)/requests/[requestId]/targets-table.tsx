@@ -27,8 +27,12 @@ export function TargetsTable({ request }: { request: TSerialized<TRequestDetail>
   };
   const open = OPEN_STATUSES.includes(request.status as TRequestStatus);
   const params = new URLSearchParams({ limit: String(LIMIT), ...(status ? { status } : {}), ...(cursor ? { cursor } : {}) });
+  // The request's status and per-status counts are part of the key: the detail query polls while the
+  // request is open, so the rows are fetched again whenever a target moves, including the last one
+  // (after which the request is closed and this table stops polling on its own).
+  const revision = `${request.status}:${TARGET_STATUSES.map((s) => request.targetCounts[s] ?? 0).join(",")}`;
   const page = useQuery({
-    queryKey: ["requests", "targets", request.id, params.toString()],
+    queryKey: ["requests", "targets", request.id, params.toString(), revision],
     queryFn: () => fetchJson<TPage>(`/api/requests/${request.id}/targets?${params.toString()}`),
     placeholderData: keepPreviousData,
     refetchInterval: open ? 3000 : false,
