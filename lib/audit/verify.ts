@@ -84,14 +84,23 @@ export async function verifyAuditTrail(options: TVerifyOptions): Promise<TVerify
     };
     let lastCheckpointSize = 0;
 
-    for (;;) {
-      const { rows } = await client.query<TEventRow>(
+    // One page ahead: Postgres reads and sends the next page while this process hashes the current one.
+    const readPage = (after: string) => {
+      const page = client.query<TEventRow>(
         `SELECT "seq"::text AS seq, "time", "type", "actorType", "actorUserId"::text AS "actorUserId", "actorIssuer", "actorSubject",
                 "actorEmail", "actorRoles", "sourceIp", "userAgent", "requestId", "organizationId", "targetType", "targetId",
                 "payload", "leafHash", "chainHash"
-         FROM "AuditEvent" WHERE "seq" >= $1::bigint ORDER BY "AuditEvent"."seq" LIMIT $2`,
-        [String(size), pageSize],
+         FROM "AuditEvent" WHERE "seq" > $1::bigint ORDER BY "AuditEvent"."seq" LIMIT $2`,
+        [after, pageSize],
       );
+      // A break found in the current page leaves this one unread: not an unhandled rejection.
+      page.catch(() => undefined);
+      return page;
+    };
+    let nextPage = readPage("-1");
+    for (;;) {
+      const { rows } = await nextPage;
+      if (rows.length === pageSize) nextPage = readPage(String(rows[rows.length - 1].seq));
       for (const row of rows) {
         const seq = Number(row.seq);
         if (seq !== size) {

@@ -11,6 +11,7 @@ import { createLimiter } from "@/lib/aws/limit";
 import { recoverStalledScans } from "@/lib/inventory/recover-scans";
 import { batchFailure, failRemainingAccounts, runScanBatch } from "@/lib/inventory/scan-batch";
 import { runScheduledScanIfDue } from "@/lib/inventory/scan-scheduled";
+import { startAuditSequencer } from "@/lib/audit/sequence";
 import { registerAuditJobs } from "./audit-jobs";
 import { registerAwsReadJobs } from "./aws-reads";
 import { registerTaskJobs } from "./task-jobs";
@@ -106,6 +107,8 @@ export async function startWorker(options: TWorkerOptions = {}): Promise<TWorker
   if (intervalHours > 0) await boss.schedule(QUEUES.scheduledScan, options.scheduleCron ?? "*/10 * * * *");
   else await boss.unschedule(QUEUES.scheduledScan);
   await registerAuditJobs(boss, { db, log });
+  // Committed audit events get their seq, hashes and signed checkpoint within a poll interval.
+  const sequencer = startAuditSequencer({ db, log: (line) => log(`audit: ${line}`) });
   if (options.tasks !== false) {
     await registerTaskJobs(boss, {
       db,
@@ -127,6 +130,7 @@ export async function startWorker(options: TWorkerOptions = {}): Promise<TWorker
       // Graceful: running batches finish (bounded by pg-boss's timeout); then nothing new starts.
       await boss.stop({ graceful: true, timeout: 30_000 });
       stopping.abort();
+      await sequencer.stop();
     },
   };
 }

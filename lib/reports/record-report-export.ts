@@ -2,6 +2,7 @@
 // in one transaction. The single place every export format goes through.
 import { randomUUID } from "node:crypto";
 import { appendAuditEvent } from "@/lib/audit/append";
+import { sequencedSeq } from "@/lib/audit/sequence";
 import { describeActor, type TActor } from "@/lib/auth/actor";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import type { TReportFormat, TReportKind } from "./report-query";
@@ -63,5 +64,7 @@ export async function recordReportExport(options: TRecordReportExportOptions): P
       time: options.now,
     });
   });
-  return { id, auditEventId: `seq ${event.seq}` };
+  // The event has committed; it gets its seq from the sequencer (run here, so the PDF can name it).
+  const seq = await sequencedSeq({ db: options.db, pendingId: event.pendingId });
+  return { id, auditEventId: seq === null ? `pending event ${event.pendingId}` : `seq ${seq}` };
 }

@@ -17,6 +17,7 @@ import { listTaskResources } from "./resources";
 import { cancelTaskRequest, createTaskRequest, expireTaskRequests, retryTaskRequest, reviewBreakGlass, voteOnTaskRequest } from "./requests";
 import { saveApprovalRule, updateTaskSettings } from "./settings";
 import { executeNow, testActor } from "./task-test-helpers";
+import { flushAuditTrail } from "@/lib/audit/sequence";
 
 const MUTATING = new Set([
   "DeleteLoginProfile",
@@ -124,8 +125,10 @@ describe("privileged tasks", () => {
     const target = await f.db.prisma.taskTarget.findFirstOrThrow({ where: { requestId: request.id } });
     expect(target.status).toBe("SUCCEEDED");
     expect(target.evidence).toMatchObject({ verified: true, after: { passwordPresent: false, accessKeyIds: [] } });
+    await flushAuditTrail(f.db.prisma);
     const types = (await f.db.prisma.auditEvent.findMany({ where: { OR: [{ targetId: request.id }, { targetId: a.id }] }, orderBy: { seq: "asc" } })).map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(["request.created", "request.voted", "request.approved", "task.started", "task.target_finished", "task.finished"]));
+    await flushAuditTrail(f.db.prisma);
     const finishedEvent = await f.db.prisma.auditEvent.findFirstOrThrow({ where: { type: "task.target_finished", targetId: a.id } });
     expect((finishedEvent.payload as { assumeRootRequestId: string | null }).assumeRootRequestId).toBeTruthy();
     // A second run of the same request changes nothing.
@@ -190,6 +193,7 @@ describe("privileged tasks", () => {
     for (const id of [pending.id, approved.id]) {
       expect((await f.db.prisma.taskRequest.findUniqueOrThrow({ where: { id } })).status).toBe("EXPIRED");
       expect((await startTaskExecution({ actor: SYSTEM, db: f.db.prisma, requestId: id })).started).toBe(false);
+      await flushAuditTrail(f.db.prisma);
       expect(await f.db.prisma.auditEvent.count({ where: { type: "request.expired", targetId: id } })).toBe(1);
     }
     await expectAppError(voteOnTaskRequest({ actor: approver2, requestId: pending.id, decision: "APPROVE", ...deps() }), "CONFLICT");
@@ -250,6 +254,7 @@ describe("privileged tasks", () => {
       voteOnTaskRequest({ actor: approver2, requestId: c1.request.id, decision: "APPROVE", ...deps() }),
     ]);
     expect(votes.filter((v) => v.status === "fulfilled")).toHaveLength(1);
+    await flushAuditTrail(f.db.prisma);
     expect(await f.db.prisma.auditEvent.count({ where: { type: "request.approved", targetId: c1.request.id } })).toBe(1);
 
     const starts = await Promise.all([1, 2].map(() => startTaskExecution({ actor: SYSTEM, db: f.db.prisma, requestId: c1.request.id })));
@@ -263,7 +268,9 @@ describe("privileged tasks", () => {
       expect(mutatingCalls(a.id)).toBe(2);
       expect(credentialCount(a.id)).toBe(0);
     }
+    await flushAuditTrail(f.db.prisma);
     expect(await f.db.prisma.auditEvent.count({ where: { type: "task.target_finished", payload: { path: ["requestId"], equals: c1.request.id } } })).toBe(accounts.length);
+    await flushAuditTrail(f.db.prisma);
     expect(await f.db.prisma.auditEvent.count({ where: { type: "task.finished", targetId: c1.request.id } })).toBe(1);
   });
 
@@ -302,6 +309,7 @@ describe("privileged tasks", () => {
       ...deps(),
     });
     expect(plan!.targets[0]!.preview).toMatchObject({ currentDeniesEveryone: true, action: "DELETE" });
+    await flushAuditTrail(f.db.prisma);
     expect(await f.db.prisma.auditEvent.count({ where: { type: "task.session_read", targetId: `${locked.accountId}/${locked.name}` } })).toBe(1);
     await voteOnTaskRequest({ actor: approver, requestId: request.id, decision: "APPROVE", ...deps() });
     expect((await executeNow(f.db.prisma, f.aws, request.id)).status).toBe("SUCCEEDED");
@@ -348,6 +356,7 @@ describe("privileged tasks", () => {
     };
     const listing = await listTaskResources({ actor: operator, accountId: locked.accountId, service: "s3", db: f.db.prisma, aws: noAws, awsRead: viaWorker });
     expect(listing.resources.find((r) => r.name === locked.name)).toMatchObject({ hasPolicy: true, deniesEveryone: true });
+    await flushAuditTrail(f.db.prisma);
     expect(await f.db.prisma.auditEvent.count({ where: { type: "task.session_read", targetId: locked.accountId } })).toBeGreaterThan(0);
     const err = await expectAppError(
       listTaskResources({ actor: operator, accountId: f.sim.managementAccountId, service: "s3", db: f.db.prisma, aws: noAws, awsRead: viaWorker }),
@@ -412,6 +421,7 @@ describe("privileged tasks", () => {
     expect(inbox.toReview.map((r) => r.id)).toContain(request.id);
     await reviewBreakGlass({ actor: approver, requestId: request.id, comment: "confirmed with the incident lead", ...deps() });
     expect((await getApprovalInbox({ actor: approver, db: f.db.prisma })).toReview.map((r) => r.id)).not.toContain(request.id);
+    await flushAuditTrail(f.db.prisma);
     const event = await f.db.prisma.auditEvent.findFirstOrThrow({ where: { type: "request.break_glass", targetId: request.id } });
     expect((event.payload as { authTime: string | null }).authTime).toBe(admin.authTime!.toISOString());
     await updateTaskSettings({ actor: admin, patch: { breakGlassEnabled: false }, db: f.db.prisma });
