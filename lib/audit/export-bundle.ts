@@ -13,7 +13,7 @@ import pg from "pg";
 import { assertPermission, type TActor } from "@/lib/auth/actor";
 import { appendAuditEvent, toBuffer } from "./append";
 import { flushAuditTrail, sequenceAuditTrail } from "./sequence";
-import { canonicalJson, recordFromRow, type TAuditEventRow } from "./canonical";
+import { canonicalJson, ISO_TIME_SQL, recordFromRow, type TAuditEventRow } from "./canonical";
 import { tarStream, type TTarEntry } from "./bundle/tar";
 import { keyHistory, type TKeyRow } from "./keys";
 import { consistencyRanges, frontierRanges, hashRanges, inclusionRanges, type TRange } from "./merkle";
@@ -168,7 +168,7 @@ async function writeEvents(client: pg.Client, dir: string, start: number, end: n
   };
   for (let next = start; next < end; ) {
     const { rows } = await client.query<TAuditEventRow & { leafHash: Buffer }>(
-      `SELECT "seq"::text AS seq, "time", "type", "actorType", "actorUserId"::text AS "actorUserId", "actorIssuer", "actorSubject",
+      `SELECT "seq"::text AS seq, ${ISO_TIME_SQL('"time"')} AS "time", "type", "actorType", "actorUserId"::text AS "actorUserId", "actorIssuer", "actorSubject",
               "actorEmail", "actorRoles", "sourceIp", "userAgent", "requestId", "organizationId", "targetType", "targetId", "payload", "leafHash"
        FROM "AuditEvent" WHERE "seq" >= $1::bigint AND "seq" < $2::bigint ORDER BY "AuditEvent"."seq" LIMIT $3`,
       [String(next), String(end), pageSize],

@@ -9,7 +9,7 @@
 import pg from "pg";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { AuditKeyRotatedError, auditQuery, toBuffer, type TAuditTx } from "./append";
-import { canonicalBytes, recordFromRow } from "./canonical";
+import { canonicalBytes, ISO_TIME_SQL, recordFromRow } from "./canonical";
 import { appendToFrontierInPlace, chainHash, frontierFromBytes, frontierToBytes, leafHash, rootFromFrontier } from "./merkle";
 import { checkpointText, signNote } from "./signed-note";
 import { getAuditSigner, type TAuditSigner } from "./signing-key";
@@ -102,7 +102,7 @@ async function sequenceBatch(tx: TAuditTx, signer: TAuditSigner, batchSize: numb
   // Read after the head's lock, so this statement's snapshot holds no event another sequencer just moved.
   const rows = await auditQuery<TPendingRow>(
     tx,
-    `SELECT "id"::text AS id, to_char("time" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS time, "type", "actorType",
+    `SELECT "id"::text AS id, ${ISO_TIME_SQL('"time"')} AS time, "type", "actorType",
             "actorUserId"::text AS "actorUserId", "actorIssuer", "actorSubject", "actorEmail", array_to_json("actorRoles")::text AS "actorRoles",
             "sourceIp", "userAgent", "requestId", "organizationId", "targetType", "targetId", "payload"::text AS payload
      FROM "AuditPending" ORDER BY "AuditPending"."id" -- the column (the bare name would sort the text alias)
@@ -137,7 +137,6 @@ async function sequenceBatch(tx: TAuditTx, signer: TAuditSigner, batchSize: numb
         recordFromRow({
           ...r,
           seq: size,
-          time: new Date(r.time),
           actorRoles: r.actorRoles === null ? null : (JSON.parse(r.actorRoles) as string[]),
           payload: JSON.parse(r.payload),
         }),

@@ -4,7 +4,7 @@
 // the first break: its seq and what differs, including gaps and a missing tail.
 import pg from "pg";
 import { toBuffer } from "./append";
-import { canonicalBytes, recordFromRow, type TAuditEventRow } from "./canonical";
+import { canonicalBytes, ISO_TIME_SQL, recordFromRow, type TAuditEventRow } from "./canonical";
 import type { TCopyStore } from "./copy-store";
 import { sizeFromCopyName } from "./copy-store";
 import { isKnownKey, keyFor, keyHistory, keyRing, type TKeyRing, type TKeyRow, type TSigningKeyRecord } from "./keys";
@@ -87,7 +87,7 @@ export async function verifyAuditTrail(options: TVerifyOptions): Promise<TVerify
     // One page ahead: Postgres reads and sends the next page while this process hashes the current one.
     const readPage = (after: string) => {
       const page = client.query<TEventRow>(
-        `SELECT "seq"::text AS seq, "time", "type", "actorType", "actorUserId"::text AS "actorUserId", "actorIssuer", "actorSubject",
+        `SELECT "seq"::text AS seq, ${ISO_TIME_SQL('"time"')} AS "time", "type", "actorType", "actorUserId"::text AS "actorUserId", "actorIssuer", "actorSubject",
                 "actorEmail", "actorRoles", "sourceIp", "userAgent", "requestId", "organizationId", "targetType", "targetId",
                 "payload", "leafHash", "chainHash"
          FROM "AuditEvent" WHERE "seq" > $1::bigint ORDER BY "AuditEvent"."seq" LIMIT $2`,
@@ -111,7 +111,7 @@ export async function verifyAuditTrail(options: TVerifyOptions): Promise<TVerify
           throw new Break({
             kind: "content",
             seq,
-            message: `Event seq ${seq} (${row.type}, ${row.time.toISOString()}) was changed after it was written: its fields hash to leaf ${hex(leaf)}, but it was recorded with leaf ${hex(row.leafHash)}.`,
+            message: `Event seq ${seq} (${row.type}, ${String(row.time)}) was changed after it was written: its fields hash to leaf ${hex(leaf)}, but it was recorded with leaf ${hex(row.leafHash)}.`,
           });
         }
         chain = chainHash(chain, leaf);
