@@ -1,18 +1,20 @@
 // `npm run bench:audit -- --events 1000000 --writers 20`: appends events from concurrent writers (one
-// transaction per event, as the app does) while a sequencer runs as a worker's would (same process,
-// its own connections), then verifies the whole trail and streams a full export.
+// transaction per event, as the app does) while a sequencer runs as a worker's would (in its own
+// process: scripts/lib/bench-audit-sequencer.ts), then verifies the whole trail and streams a full export.
 // Prints progress on stderr and, last, one JSON line: appends/s (committed), append latency inside the
 // transaction (p50/p95/p99/max of the appendAuditEvent call), commit latency, the sequencing lag
 // (event time to the signed checkpoint covering it: p50/p95/max), checkpoints, verify and export
 // seconds, RSS before and at the peak of the verify, peak RSS.
+import { spawn } from "node:child_process";
 import { chmodSync, createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { createInterface } from "node:readline";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
 import { SYSTEM } from "@/lib/auth/actor";
 import { appendAuditEvent } from "@/lib/audit/append";
-import { sequenceAuditTrail, startAuditSequencer } from "@/lib/audit/sequence";
+import { sequenceAuditTrail } from "@/lib/audit/sequence";
 import { exportAuditBundle } from "@/lib/audit/export-bundle";
 import { createAuditSigner, generateSigningKeyPem, loadPrivateKey } from "@/lib/audit/signing-key";
 import { verifyAuditTrail } from "@/lib/audit/verify";
@@ -44,10 +46,19 @@ async function main() {
   try {
     const url = server.url("rootwarden");
     await migrate(url);
-    const signer = createAuditSigner("bench.rootwarden/audit", loadPrivateKey(generateSigningKeyPem()));
+    const pem = generateSigningKeyPem();
+    const signer = createAuditSigner("bench.rootwarden/audit", loadPrivateKey(pem));
     const pool = new pg.Pool({ connectionString: url, max: writers });
     const sequencerPool = new pg.Pool({ connectionString: url, max: 2 });
-    const sequencer = startAuditSequencer({ db: sequencerPool, signer, intervalMs: 250, log: say });
+    const sequencer = spawn(process.execPath, ["--import", "tsx", "scripts/lib/bench-audit-sequencer.ts"], {
+      env: { ...process.env, DATABASE_URL: url, BENCH_AUDIT_SIGNING_KEY: pem },
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    const exited = new Promise<number | null>((resolve) => sequencer.once("exit", resolve));
+    await new Promise<void>((resolve, reject) => {
+      createInterface({ input: sequencer.stdout! }).once("line", () => resolve());
+      sequencer.once("exit", (code) => reject(new Error(`the sequencer process exited (${code}) before it was ready`)));
+    });
     const latencies = new Float64Array(events);
     const commits = new Float64Array(events);
     let next = 0;
@@ -88,7 +99,8 @@ async function main() {
     await pool.end();
     // What the sequencer still has to do once the last writer committed.
     const drainStart = performance.now();
-    await sequencer.stop();
+    sequencer.stdin!.end();
+    if ((await exited) !== 0) throw new Error("the sequencer process failed");
     await sequenceAuditTrail({ db: sequencerPool, signer });
     const drainSeconds = (performance.now() - drainStart) / 1000;
     const lag = (

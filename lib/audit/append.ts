@@ -6,7 +6,7 @@
 // checkpoint. Readers of the trail sequence first, so they see every committed event.
 import type { TCaller } from "@/lib/auth/actor";
 import { auditActor } from "./actor";
-import type { TAuditActorRecord, TAuditRequestRecord } from "./canonical";
+import { jcs, type TAuditActorRecord, type TAuditRequestRecord } from "./canonical";
 import { ZAuditEventBody, type TAuditEventBody, type TAuditTargetType } from "./event-types";
 import { currentRequestMeta } from "./request-context";
 
@@ -40,6 +40,9 @@ export class AuditKeyRotatedError extends Error {
 
 export async function appendAuditEvent(tx: TAuditTx, input: TAuditEventInput): Promise<TAppendedAuditEvent> {
   const body = ZAuditEventBody.parse({ type: input.type, payload: input.payload });
+  // Refused here, with the change, rather than left for the sequencer to trip over.
+  const payloadText = JSON.stringify(body.payload);
+  jcs(JSON.parse(payloadText));
   const actor = auditActor(input.actor);
   const request = input.request ?? currentRequestMeta();
   const time = new Date(Math.floor((input.time ?? new Date()).getTime()));
@@ -53,8 +56,7 @@ export async function appendAuditEvent(tx: TAuditTx, input: TAuditEventInput): P
     [
       time, body.type, actor.type, actor.userId, actor.issuer, actor.subject, actor.email, actor.roles,
       request.ip, request.userAgent, request.requestId, input.organizationId ?? null, input.target?.type ?? null, input.target?.id ?? null,
-      // Exactly what jsonb gives back later: no undefined members.
-      JSON.stringify(body.payload),
+      payloadText,
     ],
     "rootwarden_audit_append_v1",
   );
