@@ -9,7 +9,7 @@
 import pg from "pg";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { AuditKeyRotatedError, auditQuery, toBuffer, type TAuditTx } from "./append";
-import { canonicalBytes, ISO_TIME_SQL, recordFromRow } from "./canonical";
+import { canonicalBytes, ISO_TIME_SQL, recordFromRow, type TAuditEventRow } from "./canonical";
 import { appendToFrontierInPlace, chainHash, frontierFromBytes, frontierToBytes, leafHash, rootFromFrontier } from "./merkle";
 import { checkpointText, signNote } from "./signed-note";
 import { getAuditSigner, type TAuditSigner } from "./signing-key";
@@ -22,24 +22,8 @@ export type TSequenceResult = { sequenced: number; checkpoints: number; treeSize
 export const SEQUENCE_BATCH_SIZE = 1000;
 
 type THeadRow = { size: string; chainHash: Uint8Array; frontier: Uint8Array; activeKeyId: string | null; activeKeyName: string | null; mine: number };
-type TPendingRow = {
-  id: string;
-  time: string;
-  type: string;
-  actorType: string;
-  actorUserId: string | null;
-  actorIssuer: string | null;
-  actorSubject: string | null;
-  actorEmail: string | null;
-  actorRoles: string | null;
-  sourceIp: string | null;
-  userAgent: string | null;
-  requestId: string | null;
-  organizationId: string | null;
-  targetType: string | null;
-  targetId: string | null;
-  payload: string;
-};
+/** A pending row as sequenceBatch selects it: the event's columns, with time, roles and payload as text. */
+type TPendingRow = Omit<TAuditEventRow, "seq" | "time" | "actorRoles" | "payload"> & { id: string; time: string; actorRoles: string | null; payload: string };
 
 /** Sequences every committed pending event; returns how many, in how many checkpoints, and the tree size after. */
 export async function sequenceAuditTrail(options: { db: TAuditDb; signer?: TAuditSigner; batchSize?: number }): Promise<TSequenceResult> {
