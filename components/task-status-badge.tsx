@@ -54,7 +54,7 @@ export function TargetStatusBadge({ status }: { status: string }) {
 
 function Badge({ status, styles, labels }: { status: string; styles: Record<string, [TTone, string]>; labels: Record<string, string> }) {
   const known = Object.hasOwn(styles, status);
-  const [tone, glyph] = known ? styles[status]! : ["neutral", "?"];
+  const [tone, glyph]: [TTone, string] = known ? styles[status]! : ["neutral", "?"];
   return (
     <span
       data-status={status}
