@@ -12,28 +12,15 @@ import { expireTaskRequests } from "@/lib/tasks/requests";
 import { requestAuditCopy } from "./audit-jobs";
 import { getJobClient } from "./boss";
 import { requestNotificationDelivery } from "./notify-jobs";
+import { TASK_BATCH_JOB, TASK_QUEUES } from "./queues";
 
-export const TASK_QUEUES = {
-  start: "task-start",
-  batch: "task-batch",
-  tick: "task-tick",
-} as const;
+export { TASK_BATCH_JOB, TASK_QUEUES } from "./queues";
 
 export type TTaskStartJob = { requestId: string };
 export type TTaskBatchJob = { requestId: string; targetIds: string[] };
 
-/** A dead worker's batch is retried after its expiry; its targets' claims carry the job id, so the retry takes them back. */
-export const TASK_BATCH_JOB = { retryLimit: 5, retryDelay: 10, retryBackoff: true, expireInSeconds: 14 * 60 } as const;
-
-export async function ensureTaskQueues(boss: PgBoss): Promise<void> {
-  await boss.createQueue(TASK_QUEUES.start, { retryLimit: 5, retryDelay: 5, retryBackoff: true, expireInSeconds: 5 * 60 });
-  await boss.createQueue(TASK_QUEUES.batch, { ...TASK_BATCH_JOB });
-  await boss.createQueue(TASK_QUEUES.tick, { retryLimit: 0, expireInSeconds: 5 * 60 });
-}
-
 /** Queues the start of an approved request (after the approving transaction committed). */
 export async function queueTaskStart(boss: PgBoss, requestId: string): Promise<void> {
-  await ensureTaskQueues(boss);
   await boss.send(TASK_QUEUES.start, { requestId } satisfies TTaskStartJob, { singletonKey: requestId });
 }
 
@@ -65,7 +52,6 @@ export type TTaskWorkerOptions = {
 };
 
 export async function registerTaskJobs(boss: PgBoss, o: TTaskWorkerOptions): Promise<void> {
-  await ensureTaskQueues(boss);
   const clock = o.clock ?? (() => new Date());
   const rescan = async (accountIds: string[]) => {
     await startScan({ actor: SYSTEM, scope: { type: "ACCOUNTS", accountIds }, trigger: "MANUAL", db: o.db, boss });
