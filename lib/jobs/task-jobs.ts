@@ -41,9 +41,10 @@ async function queueBatches(boss: PgBoss, requestId: string, batches: string[][]
 }
 
 /**
- * Batches run at once per process, and targets at once per batch: 32 targets in flight. More is not
- * faster while each result waits its turn for the audit trail's lock, and the lock is held longer
- * the busier the worker's event loop is (`npm run bench:tasks`: 8 x 8 took longer than 4 x 8).
+ * Batches run at once per process, and targets at once per batch (TASK_BATCH_SIZE is a multiple of
+ * it): 32 targets in flight. More is not faster while each result waits its turn for the audit
+ * trail's lock, which is held longer the busier the worker's event loop is (`npm run bench:tasks`:
+ * 8 x 8 took longer than 4 x 8).
  */
 export const TASK_BATCH_POLLERS = 4;
 export const TASK_TARGET_CONCURRENCY = 8;
