@@ -36,10 +36,10 @@ export async function openRowCursor<T>(pool: pg.Pool, sql: Prisma.Sql, batchSize
       if (!open) return [];
       try {
         const res = await client.query(`FETCH ${Math.max(1, Math.floor(batchSize))} FROM report_rows`);
-        // The batch is taken off pg's Result before it is handed on. Left there, every batch's rows
-        // outlived it: pg's Result objects stay reachable from V8's old generation until the next
-        // full GC, so each scavenge kept (and promoted) the rows of all batches since the last one
-        // (about a third of what an export allocates), and V8 grew its young generation to its
+        // The batch is taken off pg's Result before it is handed on. Left there, the rows of past
+        // batches survived young-generation GCs: pg's query promises and Results, dead but referenced
+        // from V8's old generation until the next full GC, kept them, so each scavenge copied and
+        // promoted about a third of what the export allocated and V8 grew the young generation to its
         // maximum. That was most of the 60-80 MB RSS growth of a 60,000-row CSV export; without it
         // the growth is a few MB (npm run bench:reports; lib/reports/README.md).
         const rows = res.rows as T[];
