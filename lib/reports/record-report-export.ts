@@ -2,12 +2,15 @@
 // in one transaction. The single place every export format goes through.
 import { randomUUID } from "node:crypto";
 import { appendAuditEvent } from "@/lib/audit/append";
-import { describeActor, type TActor } from "@/lib/auth/actor";
+import { SYSTEM, describeActor, type TCaller } from "@/lib/auth/actor";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import type { TReportFormat, TReportKind } from "./report-query";
 
+type TTx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
+
 export type TRecordReportExportOptions = {
-  actor: TActor;
+  /** SYSTEM for the scheduled report. */
+  actor: TCaller;
   db: PrismaClient;
   organizationId: string;
   kind: TReportKind;
@@ -18,6 +21,8 @@ export type TRecordReportExportOptions = {
   rowCount: number;
   sha256: string;
   now: Date;
+  /** Runs in the same transaction once the event is appended (the scheduled report marks its run there). */
+  inTransaction?: (tx: TTx, recorded: TRecordedExport) => Promise<void>;
 };
 
 export type TRecordedExport = {
@@ -28,13 +33,13 @@ export type TRecordedExport = {
 
 export async function recordReportExport(options: TRecordReportExportOptions): Promise<TRecordedExport> {
   const id = randomUUID();
-  const event = await options.db.$transaction(async (tx) => {
+  return options.db.$transaction(async (tx) => {
     await tx.reportExport.create({
       data: {
         id,
         organizationId: options.organizationId,
-        actorUserId: options.actor.userId,
-        actorLabel: describeActor(options.actor),
+        actorUserId: options.actor === SYSTEM ? null : options.actor.userId,
+        actorLabel: reportActorLabel(options.actor),
         kind: options.kind,
         format: options.format,
         filters: options.filters,
@@ -45,7 +50,7 @@ export async function recordReportExport(options: TRecordReportExportOptions): P
         createdAt: options.now,
       },
     });
-    return appendAuditEvent(tx, {
+    const event = await appendAuditEvent(tx, {
       type: "report.exported",
       actor: options.actor,
       organizationId: options.organizationId,
@@ -62,6 +67,13 @@ export async function recordReportExport(options: TRecordReportExportOptions): P
       },
       time: options.now,
     });
+    const recorded: TRecordedExport = { id, auditEventId: `seq ${event.seq}` };
+    await options.inTransaction?.(tx, recorded);
+    return recorded;
   });
-  return { id, auditEventId: `seq ${event.seq}` };
+}
+
+/** Who made an export, as the Reports page and the PDF's cover name them. */
+export function reportActorLabel(actor: TCaller): string {
+  return actor === SYSTEM ? "Rootwarden (scheduled report)" : describeActor(actor);
 }
