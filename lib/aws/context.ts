@@ -38,6 +38,8 @@ export type TAwsContext = {
   sts: STSClient;
   iam: IAMClient;
   organizations: OrganizationsClient;
+  /** S3 with the workers' own identity (the scheduled report's bucket); path style when an endpoint is set. */
+  s3: S3Client;
   /** IAM client signed with short-lived root-session credentials; used and dropped inside one call. */
   createSessionIamClient: (credentials: TSessionCredentials) => Promise<IAMClient>;
   /** S3 client signed with root-session credentials (path-style addressing when an endpoint is set). */
@@ -86,6 +88,7 @@ export function createAwsContext(options: TAwsOptions = {}): TAwsContext {
   const sts = new STSClient({ ...base, credentials });
   const iam = new IAMClient({ ...base, credentials });
   const organizations = new OrganizationsClient({ ...base, credentials });
+  const s3 = new S3Client({ ...base, credentials, followRegionRedirects: true, ...(customEndpoint("S3") ? { forcePathStyle: true } : {}) });
 
   // Settings every client would otherwise look up again in env and config files (thousands of times
   // per scan): resolved once from the caller's IAM client, so session clients behave the same.
@@ -106,6 +109,7 @@ export function createAwsContext(options: TAwsOptions = {}): TAwsContext {
     sts,
     iam,
     organizations,
+    s3,
     // No destroy() on these clients: it would tear down the shared connection pool.
     createSessionIamClient: async (sessionCredentials) => {
       sessionDefaults ??= resolveSessionDefaults().catch((err) => {
@@ -132,6 +136,7 @@ export function createAwsContext(options: TAwsOptions = {}): TAwsContext {
       sts.destroy();
       iam.destroy();
       organizations.destroy();
+      s3.destroy();
       requestHandler.destroy();
     },
   };

@@ -1,5 +1,6 @@
 // A job worker: runs scan batches (bounded by SCAN_CONCURRENCY audits in flight per process), the
-// scheduled-scan tick and notification delivery. Any number of workers, in any processes, share the same queue in Postgres.
+// scheduled-scan tick, notification delivery and the scheduled report. Any number of workers, in any processes, share the same queue in Postgres.
+import pg from "pg";
 import type { JobWithMetadata, PgBoss } from "pg-boss";
 import { prisma as defaultDb } from "@/lib/db/client";
 import type { PrismaClient } from "@/lib/db/generated/client";
@@ -18,6 +19,7 @@ import { registerTaskJobs } from "./task-jobs";
 import { QUEUES, createBoss, type TScanBatchJob } from "./boss";
 import { registerNotifyJobs, requestNotificationDelivery } from "./notify-jobs";
 import { registerOrgJobs } from "./org-jobs";
+import { registerReportJobs } from "./report-jobs";
 
 export type TWorkerOptions = {
   databaseUrl?: string;
@@ -122,6 +124,10 @@ export async function startWorker(options: TWorkerOptions = {}): Promise<TWorker
   await registerAwsReadJobs(boss, { aws: getAws, log });
   await registerNotifyJobs(boss, { db, log });
   await registerOrgJobs(boss, { db, aws: getAws, log });
+  // The scheduled report reads its rows through a server-side cursor on a plain connection.
+  const reportPool = new pg.Pool({ connectionString: databaseUrl, max: 2, idleTimeoutMillis: 30_000 });
+  reportPool.on("error", (err) => log(`report pool: idle connection lost: ${err.message}`));
+  await registerReportJobs(boss, { db, pool: reportPool, s3: () => getAws().s3, freshnessHours: config.COMPLIANCE_FRESHNESS_HOURS, log });
 
   log(`started: ${concurrency} audits in flight at most, ${pollers} batch pollers, scheduled scans ${intervalHours > 0 ? `every ${intervalHours} h` : "off"}`);
   return {
@@ -130,6 +136,7 @@ export async function startWorker(options: TWorkerOptions = {}): Promise<TWorker
       // Graceful: running batches finish (bounded by pg-boss's timeout); then nothing new starts.
       await boss.stop({ graceful: true, timeout: 30_000 });
       stopping.abort();
+      await reportPool.end();
       await sequencer.stop();
     },
   };

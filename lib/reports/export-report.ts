@@ -1,9 +1,9 @@
 // A compliance export as a byte stream (CSV, JSON array or JSON Lines): rows are pulled from a
 // Postgres cursor only as fast as the reader takes them, hashed on the way, and the export is
-// recorded (recordReportExport) when the last byte has been produced.
+// recorded (recordReportExport) when the last byte has been produced (streamReportBytes).
 import { createHash } from "node:crypto";
 import type pg from "pg";
-import type { TActor } from "@/lib/auth/actor";
+import type { TCaller } from "@/lib/auth/actor";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { AppError } from "@/lib/errors";
 import { csvLine } from "./csv";
@@ -23,7 +23,8 @@ export type TReportDownload = {
 };
 
 export type TExportReportOptions = {
-  actor: TActor | null | undefined;
+  /** SYSTEM only for the scheduled report (run-scheduled-report.ts). */
+  actor: TCaller | null | undefined;
   db: PrismaClient;
   pool: pg.Pool;
   /** ZReportQuery's input (search-param strings); format pdf goes to exportCompliancePdf. */
@@ -44,17 +45,51 @@ export async function exportReport(options: TExportReportOptions): Promise<TRepo
   const scope = await resolveReportScope(options);
   const { format, kind } = scope.query;
   if (format === "pdf") throw new AppError("BAD_REQUEST", "A PDF is made by exportCompliancePdf; ask for csv, json or jsonl here.");
+  const { stream, finished } = streamReportBytes(scope, options.pool, options.batchSize, ({ rowCount, sha256 }) =>
+    recordReportExport({
+      actor: scope.actor,
+      db: options.db,
+      organizationId: scope.organization.id,
+      kind,
+      format,
+      filters: filtersToRecord(scope.query),
+      asOf: scope.asOf,
+      freshnessHours: scope.freshnessHours,
+      rowCount,
+      sha256,
+      now: options.now,
+    }),
+  );
+  return { stream, contentType: CONTENT_TYPES[format], filename: reportFilename(scope, format), scope, recorded: finished };
+}
+
+export type TReportSummary = { rowCount: number; sha256: string };
+
+/**
+ * The report's bytes in its format (csv, json or jsonl) as a stream: rows are pulled from a Postgres
+ * cursor only as fast as the reader takes them and hashed on the way. When the last row has been
+ * produced, `finish` runs (exportReport records the export there) before the stream closes.
+ * `finished` settles with its result, or rejects if the stream failed or the reader cancelled.
+ */
+export function streamReportBytes<R extends object>(
+  scope: TReportScope,
+  pool: pg.Pool,
+  batchSize: number | undefined,
+  finish: (summary: TReportSummary) => Promise<R>,
+): { stream: ReadableStream<Uint8Array>; finished: Promise<R & TReportSummary> } {
+  const { format, kind } = scope.query;
+  if (format === "pdf") throw new AppError("BAD_REQUEST", "A PDF is not a byte stream of rows; use exportCompliancePdf.");
   const encoder = new TextEncoder();
   const hash = createHash("sha256");
-  const batches = readReportBatches(scope, options.pool, kind, options.batchSize);
+  const batches = readReportBatches(scope, pool, kind, batchSize);
   let rowCount = 0;
   let started = false;
-  let settle!: { resolve: (v: TRecordedExport & { rowCount: number; sha256: string }) => void; reject: (e: unknown) => void };
-  const recorded = new Promise<TRecordedExport & { rowCount: number; sha256: string }>((resolve, reject) => {
+  let settle!: { resolve: (v: R & TReportSummary) => void; reject: (e: unknown) => void };
+  const finished = new Promise<R & TReportSummary>((resolve, reject) => {
     settle = { resolve, reject };
   });
   // Callers that only read the stream must not see an unhandled rejection from this promise.
-  recorded.catch(() => {});
+  finished.catch(() => {});
   const emit = (controller: ReadableStreamDefaultController<Uint8Array>, text: string) => {
     const bytes = encoder.encode(text);
     hash.update(bytes);
@@ -74,22 +109,10 @@ export async function exportReport(options: TExportReportOptions): Promise<TRepo
           const next = await batches.next();
           if (next.done) {
             emit(controller, text + footer(format));
-            const sha256 = hash.digest("hex");
-            const rec = await recordReportExport({
-              actor: scope.actor,
-              db: options.db,
-              organizationId: scope.organization.id,
-              kind,
-              format,
-              filters: filtersToRecord(scope.query),
-              asOf: scope.asOf,
-              freshnessHours: scope.freshnessHours,
-              rowCount,
-              sha256,
-              now: options.now,
-            });
+            const summary = { rowCount, sha256: hash.digest("hex") };
+            const result = await finish(summary);
             controller.close();
-            settle.resolve({ ...rec, rowCount, sha256 });
+            settle.resolve({ ...result, ...summary });
             return;
           }
           for (const row of next.value) {
@@ -110,7 +133,7 @@ export async function exportReport(options: TExportReportOptions): Promise<TRepo
     },
     { highWaterMark: 1 },
   );
-  return { stream, contentType: CONTENT_TYPES[format], filename: reportFilename(scope, format), scope, recorded };
+  return { stream, finished };
 }
 
 export function reportFilename(scope: TReportScope, format: TReportFormat): string {

@@ -1,6 +1,6 @@
 // Checks an export request before any row is read: permission, organization, OU, as-of time. Every
 // refusal is an AppError a person can act on (400/403/404), never a failure half-way through a stream.
-import { assertPermission, type TActor } from "@/lib/auth/actor";
+import { SYSTEM, assertPermission, type TActor, type TCaller } from "@/lib/auth/actor";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { AppError } from "@/lib/errors";
 import type { TOrgFeatures } from "@/lib/inventory/compliance";
@@ -9,7 +9,8 @@ import { ZReportQuery, type TReportQuery } from "./report-query";
 export type TReportOrganization = TOrgFeatures & { id: string; managementAccountId: string; featuresCheckedAt: Date | null };
 
 export type TReportScope = {
-  actor: TActor;
+  /** SYSTEM only for the scheduled report (the worker); people need reports.export. */
+  actor: TCaller;
   query: TReportQuery;
   organization: TReportOrganization;
   asOf: Date;
@@ -17,13 +18,13 @@ export type TReportScope = {
 };
 
 export async function resolveReportScope(options: {
-  actor: TActor | null | undefined;
+  actor: TCaller | null | undefined;
   db: PrismaClient;
   query: unknown;
   now: Date;
   freshnessHours: number;
 }): Promise<TReportScope> {
-  assertPermission(options.actor, "reports.export");
+  const actor: TCaller = options.actor === SYSTEM ? SYSTEM : checkedActor(options.actor);
   const parsed = ZReportQuery.safeParse(options.query);
   if (!parsed.success) {
     const summary = parsed.error.issues.map((i) => `${i.path.join(".") || "query"}: ${i.message}`).join("; ");
@@ -50,5 +51,10 @@ export async function resolveReportScope(options: {
     const ou = await options.db.ou.findFirst({ where: { id: query.ouId, organizationId: organization.id }, select: { id: true } });
     if (!ou) throw new AppError("NOT_FOUND", `OU ${query.ouId} is not in the inventory; run an org sync or pick another OU.`);
   }
-  return { actor: options.actor, query, organization, asOf, freshnessHours: options.freshnessHours };
+  return { actor, query, organization, asOf, freshnessHours: options.freshnessHours };
+}
+
+function checkedActor(actor: TActor | null | undefined): TActor {
+  assertPermission(actor, "reports.export");
+  return actor;
 }

@@ -5,6 +5,7 @@ import { parseFaultConfig, RateLimiter, ZQuirks, type FaultConfig, type Quirks, 
 import { generateState, type GenerateOptions } from "./generator";
 import { createRng, SECRET_CHARS, UPPER_BASE32, type Rng } from "./random";
 import { parseAmzDate, parseAuthorization, verifySignature, type RawRequest } from "./sigv4";
+import type { SimObject } from "./s3";
 import type { FeatureSet, SimState } from "./state";
 import type { TaskPolicyName } from "./task-policies";
 
@@ -86,6 +87,8 @@ export class SimRuntime {
   private requestSeq = 0;
   private failAccounts = new Set<string>();
   private slowAccounts = new Set<string>();
+  // S3 objects, per bucket name: kept in memory only (not in the saved state file) and cleared by reset().
+  private readonly objects = new Map<string, Map<string, SimObject>>();
   // Called after anything that changes `state` (a successful mutating AWS call, a control-API change, reset).
   onStateChange: (() => void) | null = null;
 
@@ -104,11 +107,18 @@ export class SimRuntime {
   reset(): void {
     this.state = this.generate();
     this.sessions.clear();
+    this.objects.clear();
     this.setFaults(this.defaultFaults());
     this.quirks = ZQuirks.parse(this.options.quirks ?? {});
     this.clearCalls();
     this.clockOffsetMs = 0;
     this.stateChanged();
+  }
+
+  objectsOf(bucket: string): Map<string, SimObject> {
+    let objects = this.objects.get(bucket);
+    if (!objects) this.objects.set(bucket, (objects = new Map()));
+    return objects;
   }
 
   stateChanged(): void {

@@ -68,6 +68,8 @@ export type AwsSim = {
 };
 
 const MAX_BODY_BYTES = 1024 * 1024;
+// PUT is S3's alone here (PutObject, PutBucketPolicy): objects such as monthly reports may be larger.
+const MAX_PUT_BODY_BYTES = 64 * 1024 * 1024;
 // Control routes that change test configuration rather than the organization.
 const CONFIG_ROUTES = new Set(["/_sim/faults", "/_sim/quirks", "/_sim/clock"]);
 
@@ -151,7 +153,7 @@ async function handleRequest(sim: SimRuntime, req: IncomingMessage, res: ServerR
   const rawPath = q < 0 ? url : url.slice(0, q);
   const rawQuery = q < 0 ? "" : url.slice(q + 1);
   const method = req.method ?? "GET";
-  const body = await readBody(req);
+  const body = await readBody(req, method === "PUT" ? MAX_PUT_BODY_BYTES : MAX_BODY_BYTES);
   if (rawPath === "/_sim" || rawPath.startsWith("/_sim/")) {
     const result = handleControl(sim, method, rawPath, new URLSearchParams(rawQuery), body?.toString("utf8") ?? "");
     if (method === "POST" && result.status === 200 && !CONFIG_ROUTES.has(rawPath)) sim.stateChanged();
@@ -226,7 +228,7 @@ async function dispatch(sim: SimRuntime, protocol: Protocol, raw: RawRequest, re
       case "sqs":
         return handleSqs(ctx, parsed.json!);
       case "s3":
-        return handleS3(ctx, parsed.s3!, raw.body);
+        return handleS3(ctx, parsed.s3!, raw.body, raw.headers);
     }
   } finally {
     entry.accountId = ctx.target.accountId;
@@ -273,14 +275,14 @@ function detectProtocol(req: IncomingMessage, raw: RawRequest): Protocol {
   return "s3";
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer | null> {
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let tooLarge = false;
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) tooLarge = true;
+      if (size > limit) tooLarge = true;
       else chunks.push(chunk);
     });
     req.on("end", () => resolve(tooLarge ? null : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
@@ -292,6 +294,6 @@ function send(res: ServerResponse, response: SimResponse): void {
   const body = typeof response.body === "string" ? Buffer.from(response.body, "utf8") : response.body;
   // The Date header from this process's clock (Node's own comes from a clock tests cannot move); the
   // SDK corrects its clock skew from it, and the signature check (runtime.ts) compares with the same clock.
-  res.writeHead(response.status, { date: new Date().toUTCString(), ...response.headers, "content-length": String(body.length) });
+  res.writeHead(response.status, { date: new Date().toUTCString(), ...response.headers, "content-length": response.headers["content-length"] ?? String(body.length) });
   res.end(body);
 }
