@@ -300,7 +300,8 @@ describe("privileged tasks", () => {
     const holder = new pg.Client({ connectionString: f.db.url });
     await holder.connect();
     await holder.query("BEGIN");
-    await holder.query(`SELECT 1 FROM "AuditHead" WHERE "id" = 1 FOR UPDATE`);
+    // Audit appends (INSERTs into AuditPending) wait while this lock is held: a recording transaction stalls.
+    await holder.query(`LOCK TABLE "AuditPending" IN SHARE MODE`);
     const release = new Promise<void>((resolve) => setTimeout(() => void holder.query("COMMIT").then(() => holder.end()).then(resolve), 1_500));
     f.sim.setFaults({ operationLatencyMs: { DeleteAccessKey: 150 } });
     try {
@@ -321,6 +322,7 @@ describe("privileged tasks", () => {
     for (const id of good) expect(byId.get(id)?.status).toBe("SUCCEEDED");
     // The first alone, the four of the refused group each in a transaction of its own.
     expect(new Set(good.map((id) => byId.get(id)!.tx)).size).toBe(5);
+    await flushAuditTrail(f.db.prisma);
     const events = await f.db.prisma.auditEvent.findMany({ where: { type: "task.target_finished", payload: { path: ["requestId"], equals: request.id } } });
     expect(events.map((e) => (e.payload as { targetId: string }).targetId).sort()).toEqual([...good].sort());
     for (const e of events) {
@@ -348,7 +350,8 @@ describe("privileged tasks", () => {
     const holder = new pg.Client({ connectionString: f.db.url });
     await holder.connect();
     await holder.query("BEGIN");
-    await holder.query(`SELECT 1 FROM "AuditHead" WHERE "id" = 1 FOR UPDATE`);
+    // Audit appends (INSERTs into AuditPending) wait while this lock is held: a recording transaction stalls.
+    await holder.query(`LOCK TABLE "AuditPending" IN SHARE MODE`);
     const release = new Promise<void>((resolve) => setTimeout(() => void holder.query("COMMIT").then(() => holder.end()).then(resolve), 1_500));
     try {
       const out = await runTaskBatch({ actor: SYSTEM, db: f.db.prisma, aws: f.aws, requestId: request.id, targetIds: batches.flat(), claimToken: "shared-job", concurrency: 6 });
@@ -359,6 +362,7 @@ describe("privileged tasks", () => {
     // Rows written by one transaction share its id (xmin): the first result alone, the other five together.
     const txs = await f.db.prisma.$queryRaw<{ n: number }[]>`SELECT count(DISTINCT xmin::text)::int AS n FROM "TaskTarget" WHERE "requestId" = ${request.id}::uuid`;
     expect(txs[0]?.n).toBe(2);
+    await flushAuditTrail(f.db.prisma);
     expect(await f.db.prisma.auditEvent.count({ where: { type: "task.target_finished", payload: { path: ["requestId"], equals: request.id } } })).toBe(6);
     for (const a of accounts) expect(mutatingCalls(a.id)).toBe(2);
   });
