@@ -42,9 +42,8 @@ async function queueBatches(boss: PgBoss, requestId: string, batches: string[][]
 
 /**
  * Batches run at once per process, and targets at once per batch (TASK_BATCH_SIZE is a multiple of
- * it): 32 targets in flight. More is not faster while each result waits its turn for the audit
- * trail's lock, which is held longer the busier the worker's event loop is (`npm run bench:tasks`:
- * 8 x 8 took longer than 4 x 8).
+ * it): 32 targets in flight. `npm run bench:tasks` found 8 x 8 no faster on 2 cores: the worker's
+ * CPU (mostly the AWS SDK) is the limit there, not the 40 ms AWS calls.
  */
 export const TASK_BATCH_POLLERS = 4;
 export const TASK_TARGET_CONCURRENCY = 8;

@@ -28,7 +28,7 @@ type TTx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
 export const TASK_BATCH_SIZE = 32;
 /** A claimed target belongs to its job this long; a dead worker's targets are free again after it. */
 export const TARGET_LEASE_SECONDS = 15 * 60;
-/** Recording a result waits its turn for the audit trail's lock under load (Prisma's defaults: 2 s and 5 s). */
+/** Recording a result may wait for a connection or a lock under load (Prisma's defaults: 2 s and 5 s). */
 export const RECORD_TRANSACTION = { maxWait: 20_000, timeout: 60_000 } as const;
 
 export type TExecutionDeps = {
@@ -223,18 +223,15 @@ export function evidenceSha256(evidence: unknown): string {
 
 type TRecordItem = { target: TaskTarget; result: TTargetResult; now: Date };
 
-/**
- * Results recorded in one transaction at most: the group holds the audit trail's lock from its first
- * event to its commit, and everyone else's audit events wait that long.
- */
+/** Results recorded in one transaction at most: a short transaction, and little to redo one by one when it fails. */
 const MAX_RECORD_GROUP = 10;
 
 /**
  * Records one batch's finished targets. While a recording transaction is in flight, results that
- * finish meanwhile wait and go together into the next one: the batch takes the audit trail's lock
- * (and commits) once per group, not once per target, and never has more than one transaction
- * waiting for it. Each target's result, evidence and audit event still commit together. A group
- * that fails is recorded again one target per transaction, so one bad target fails only itself.
+ * finish meanwhile wait and go together into the next one: the batch commits (one WAL flush) once
+ * per group, not once per target, and never has more than one recording transaction open. Each
+ * target's result, evidence and audit event still commit together. A group that fails is recorded
+ * again one target per transaction, so one bad target fails only itself.
  * Resolves true when the target was recorded, false when its claim had passed to another job.
  */
 function groupRecorder(db: PrismaClient, o: { request: { id: string; organizationId: string }; token: string }): (item: TRecordItem) => Promise<boolean> {
@@ -268,7 +265,7 @@ function groupRecorder(db: PrismaClient, o: { request: { id: string; organizatio
     });
 }
 
-/** One transaction: the guarded result rows first, then the audit events, so the audit lock is taken last. */
+/** One transaction: the guarded result rows, then an audit event for each row that moved. */
 async function recordTargetResults(
   db: PrismaClient,
   o: { request: { id: string; organizationId: string }; token: string; items: TRecordItem[] },
@@ -321,8 +318,8 @@ async function recordTargetResults(
       }
       return recorded;
     },
-    // The AWS change is made: waiting for the serialized audit append beats failing here, which
-    // would leave the retry to find it done and record ALREADY_DONE without this run's evidence.
+    // The AWS change is made: waiting beats failing here, which would leave the retry to find it
+    // done and record ALREADY_DONE without this run's evidence.
     RECORD_TRANSACTION,
   );
 }
