@@ -1,5 +1,7 @@
 // An auditor exports the filtered Accounts view as CSV and as PDF and finds both on the Reports page,
-// with the filters and the data hash; a viewer gets no export buttons and no Reports page.
+// with the filters and the data hash; a viewer gets no export buttons and no Reports page. An admin
+// sets up the scheduled report in Settings (a bad path gets the 400's message) and the Reports page
+// shows its destination and next run; an auditor sees it but cannot change it.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { expect, test } from "@playwright/test";
@@ -47,4 +49,50 @@ test("a viewer has no export buttons and no Reports page", async ({ page }) => {
   expect(res.status()).toBe(403);
   const pageRes = await page.goto("/reports");
   expect(pageRes?.status()).toBe(403);
+});
+
+test("an admin sets up the scheduled report in Settings and the Reports page shows where and when it runs", async ({ page }) => {
+  await signIn(page, "admin");
+  await page.goto("/settings#scheduled-report");
+  const form = page.getByRole("form", { name: "Scheduled report" });
+  await expect(form).toBeVisible();
+  // A directory the workers do not have: saved, but no run of it writes or records anything.
+  const dir = `/nonexistent-rootwarden-e2e-${Date.now()}`;
+  await form.getByRole("checkbox", { name: /Write the compliance report of each month/ }).check();
+  await form.getByRole("radio", { name: "A directory on the worker machines" }).check();
+  await form.getByLabel("Directory", { exact: true }).fill("reports/monthly");
+  await form.getByRole("button", { name: "Save scheduled report" }).click();
+  await expect(form.getByRole("alert")).toContainText("destination.path: must be an absolute path (starting with /)");
+
+  await form.getByLabel("Directory", { exact: true }).fill(dir);
+  await form.getByRole("checkbox", { name: "JSON Lines" }).check();
+  await form.getByRole("button", { name: "Save scheduled report" }).click();
+  await expect(form.getByText("Saved.")).toBeVisible();
+
+  await page.getByRole("navigation").getByRole("link", { name: "Reports" }).click();
+  const card = page.getByTestId("scheduled-report");
+  await expect(card).toContainText(`CSV, JSONL, PDF to directory ${dir}`);
+  // The month just ended is due (or, if a worker tick already tried it, waits for its retry).
+  const now = new Date();
+  const lastMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1) - 1);
+  const monthName = lastMonth.toLocaleDateString("en-US", { month: "long", year: "numeric", timeZone: "UTC" });
+  await expect(page.getByTestId("scheduled-next-run")).toContainText(`${monthName} (as of ${lastMonth.toISOString().slice(0, 10)} 23:59:59 UTC)`);
+  await page.screenshot({ path: test.info().outputPath("reports-scheduled.png"), fullPage: true });
+
+  // Off again, so other journeys see no scheduled runs.
+  await card.getByRole("link", { name: "Settings › Scheduled report" }).click();
+  await page.getByRole("form", { name: "Scheduled report" }).getByRole("checkbox", { name: /Write the compliance report of each month/ }).uncheck();
+  await page.getByRole("form", { name: "Scheduled report" }).getByRole("button", { name: "Save scheduled report" }).click();
+  await expect(page.getByRole("form", { name: "Scheduled report" }).getByText("Saved.")).toBeVisible();
+  await page.goto("/reports");
+  await expect(page.getByTestId("scheduled-off")).toContainText("Off. Turn it on in Settings › Scheduled report.");
+});
+
+test("an auditor sees the scheduled report but not how to change it", async ({ page }) => {
+  await signIn(page, "auditor");
+  await page.goto("/reports");
+  await expect(page.getByTestId("scheduled-report")).toContainText("Settings › Scheduled report (admins)");
+  await expect(page.getByTestId("scheduled-report").getByRole("link", { name: /Settings/ })).toHaveCount(0);
+  const res = await page.request.patch("/api/settings/report-schedule", { data: { enabled: false } });
+  expect(res.status()).toBe(403);
 });

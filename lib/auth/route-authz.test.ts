@@ -77,6 +77,8 @@ export const ROUTES: TRow[] = [
   { method: "GET", route: "/api/settings/approval-rules", access: "settings.read" },
   { method: "POST", route: "/api/settings/approval-rules", access: "settings.write", body: {} },
   { method: "DELETE", route: "/api/settings/approval-rules/[ruleId]", access: "settings.write", params: { ruleId: UUID } },
+  { method: "GET", route: "/api/settings/report-schedule", access: "settings.read" },
+  { method: "PATCH", route: "/api/settings/report-schedule", access: "settings.write", body: {} },
 ];
 
 const METHODS: TMethod[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];

@@ -220,6 +220,14 @@ export function listQueryCtes(query: Pick<TListAccountsQuery, "ouId">, organizat
 export function accountFilterConditions(
   query: Pick<TListAccountsQuery, "ouId" | "status" | "rule" | "q">,
   cutoff: Date,
+  options: {
+    /**
+     * "tree-now" (the Accounts page): ouIdPath is one of the subtree's OU paths today. "as-placed"
+     * (reports as of a time, where ouIdPath is the account's path then): the path runs through the
+     * OU, wherever that OU sat then.
+     */
+    ouSubtree?: "tree-now" | "as-placed";
+  } = {},
 ): Prisma.Sql[] {
   // The subtree is matched as "ouIdPath is one of the subtree's OU paths": equality can use the
   // (organizationId, ouIdPath) index under any collation, where LIKE 'prefix%' cannot. A root id
@@ -228,6 +236,8 @@ export function accountFilterConditions(
   const where: Prisma.Sql[] = [Prisma.sql`a."organizationId" = (SELECT "id" FROM org)`];
   if (query.ouId && isRoot) {
     where.push(Prisma.sql`EXISTS (SELECT 1 FROM "Ou" r WHERE r."id" = ${query.ouId} AND r."organizationId" = (SELECT "id" FROM org))`);
+  } else if (query.ouId && options.ouSubtree === "as-placed") {
+    where.push(Prisma.sql`strpos('/' || a."ouIdPath", ${`/${query.ouId}/`}) > 0`);
   } else if (query.ouId) {
     where.push(Prisma.sql`a."ouIdPath" = ANY(((SELECT paths FROM subtree))::text[])`);
   }

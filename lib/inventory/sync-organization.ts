@@ -1,5 +1,6 @@
 // Org sync: walks AWS Organizations and stores the organization (with its root-access features),
-// every OU (parent, full path) and every account. Accounts that left are marked, never deleted.
+// every OU (parent, full path) and every account. Accounts that left are marked, never deleted; where
+// each account sat in the OU tree, and when, is kept as AccountPlacement rows.
 import { appendAuditEvent } from "@/lib/audit/append";
 import { SYSTEM, assertPermission, type TCaller } from "@/lib/auth/actor";
 import { prisma as defaultDb } from "@/lib/db/client";
@@ -134,6 +135,7 @@ export async function storeOrganization(options: {
       const left = await tx.$executeRaw`
         UPDATE "Account" SET "leftOrgAt" = ${now}::timestamptz
         WHERE "organizationId" = ${org.id} AND "leftOrgAt" IS NULL AND "syncedAt" < ${now}::timestamptz`;
+      await recordPlacements(tx, org.id, now);
       await appendAuditEvent(tx, {
         type: "org.synced",
         actor,
@@ -148,4 +150,29 @@ export async function storeOrganization(options: {
   );
 
   return { organizationId: org.id, ous: walk.ous.length, accounts: walk.accounts.length, leftOrg, problems: features.problems, notified: drifted };
+}
+
+type TTx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
+
+/**
+ * Keeps AccountPlacement, the OU history reports as of a time read: an account's open row closes
+ * when this sync sees it elsewhere (another OU, or its OU under another path) or gone, and a member
+ * without an open row gets one from now. Two set-based statements, after the accounts are stored.
+ */
+async function recordPlacements(tx: TTx, organizationId: string, now: Date): Promise<void> {
+  // Syncs of one organization at once would both open rows for the same accounts.
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('rootwarden.placements'), hashtext(${organizationId}))`;
+  await tx.$executeRaw`
+    UPDATE "AccountPlacement" p SET "validTo" = ${now}::timestamptz
+    FROM "Account" a LEFT JOIN "Ou" o ON o."id" = a."ouId"
+    WHERE a."id" = p."accountId" AND p."validTo" IS NULL
+      AND (p."organizationId" = ${organizationId} OR a."organizationId" = ${organizationId})
+      AND (a."organizationId" <> p."organizationId" OR a."leftOrgAt" IS NOT NULL OR p."ouId" IS DISTINCT FROM a."ouId"
+           OR p."ouIdPath" IS DISTINCT FROM a."ouIdPath" OR p."ouPath" IS DISTINCT FROM o."path")`;
+  await tx.$executeRaw`
+    INSERT INTO "AccountPlacement" ("id", "organizationId", "accountId", "ouId", "ouIdPath", "ouPath", "validFrom")
+    SELECT gen_random_uuid(), a."organizationId", a."id", a."ouId", a."ouIdPath", o."path", ${now}::timestamptz
+    FROM "Account" a LEFT JOIN "Ou" o ON o."id" = a."ouId"
+    WHERE a."organizationId" = ${organizationId} AND a."leftOrgAt" IS NULL
+      AND NOT EXISTS (SELECT 1 FROM "AccountPlacement" p WHERE p."accountId" = a."id" AND p."validTo" IS NULL)`;
 }

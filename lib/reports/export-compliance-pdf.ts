@@ -6,10 +6,10 @@ import { Readable } from "node:stream";
 import type pg from "pg";
 import { AppError } from "@/lib/errors";
 import { CONTENT_TYPES, encodeRow, reportFilename, type TExportReportOptions, type TReportDownload } from "./export-report";
-import { readReportBatches } from "./read-report-batches";
+import { openReportReader } from "./read-report-rows";
 import { recordReportExport, reportActorLabel, type TRecordedExport } from "./record-report-export";
 import { filtersToRecord } from "./report-query";
-import type { TComplianceRow } from "./report-rows";
+import { COMPLIANCE } from "./report-rows";
 import { renderCompliancePdf, type TPdfAccount } from "./render-compliance-pdf";
 import { resolveReportScope, type TReportScope } from "./resolve-report-scope";
 
@@ -52,22 +52,31 @@ export async function readCompliancePdfData(scope: TReportScope, pool: pg.Pool):
   const accounts = new Map<string, TPdfAccount & { statuses: Set<string> }>();
   const orgRules: TCompliancePdfData["orgRules"] = [];
   let rowCount = 0;
-  for await (const batch of readReportBatches(scope, pool, "compliance")) {
-    for (const row of batch as TComplianceRow[]) {
-      hash.update(encodeRow("jsonl", "compliance", row, rowCount));
-      rowCount++;
-      if (row.ruleId.startsWith("org.")) {
-        orgRules.push({ ruleId: row.ruleId, status: row.status, finding: row.finding });
-        continue;
-      }
-      let a = accounts.get(row.accountId);
-      if (!a) {
-        a = { id: row.accountId, name: row.accountName, ouPath: row.ouPath, state: row.state, status: "", failingRules: [], snapshotAt: row.snapshotAt, statuses: new Set() };
-        accounts.set(row.accountId, a);
-      }
-      a.statuses.add(row.status);
-      if (row.status === "FAIL") a.failingRules.push(row.ruleId);
+  const reader = await openReportReader(scope, pool, "compliance");
+  const take = (row: (string | number | null)[]) => {
+    hash.update(encodeRow("jsonl", "compliance", row, rowCount));
+    rowCount++;
+    const text = (i: number) => String(row[i] ?? "");
+    const ruleId = text(COMPLIANCE.ruleId);
+    const status = text(COMPLIANCE.status);
+    if (ruleId.startsWith("org.")) {
+      orgRules.push({ ruleId, status, finding: text(COMPLIANCE.finding) });
+      return;
     }
+    const id = text(COMPLIANCE.accountId);
+    let a = accounts.get(id);
+    if (!a) {
+      const snapshotAt = row[COMPLIANCE.snapshotAt];
+      a = { id, name: text(COMPLIANCE.accountName), ouPath: text(COMPLIANCE.ouPath), state: text(COMPLIANCE.state), status: "", failingRules: [], snapshotAt: snapshotAt === null ? null : String(snapshotAt), statuses: new Set() };
+      accounts.set(id, a);
+    }
+    a.statuses.add(status);
+    if (status === "FAIL") a.failingRules.push(ruleId);
+  };
+  try {
+    while (!(await reader.next(take)));
+  } finally {
+    await reader.close();
   }
   const list: TPdfAccount[] = [...accounts.values()].map(({ statuses, ...a }) => ({ ...a, status: accountStatus(statuses) }));
   return { accounts: list, orgRules, rowCount, sha256: hash.digest("hex") };

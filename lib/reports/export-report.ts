@@ -6,11 +6,11 @@ import type pg from "pg";
 import type { TCaller } from "@/lib/auth/actor";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { AppError } from "@/lib/errors";
-import { csvLine } from "./csv";
-import { readReportBatches, type TReportRow } from "./read-report-batches";
+import { csvCell, csvLine } from "./csv";
+import { openReportReader, type TReportReader } from "./read-report-rows";
 import { recordReportExport, type TRecordedExport } from "./record-report-export";
 import { filtersToRecord, type TReportFormat, type TReportKind } from "./report-query";
-import { ACCOUNT_COLUMNS, COMPLIANCE_COLUMNS } from "./report-rows";
+import { ACCOUNT_COLUMNS, COMPLIANCE_COLUMNS, type TRowValues } from "./report-rows";
 import { resolveReportScope, type TReportScope } from "./resolve-report-scope";
 
 export type TReportDownload = {
@@ -81,7 +81,7 @@ export function streamReportBytes<R extends object>(
   if (format === "pdf") throw new AppError("BAD_REQUEST", "A PDF is not a byte stream of rows; use exportCompliancePdf.");
   const encoder = new TextEncoder();
   const hash = createHash("sha256");
-  const batches = readReportBatches(scope, pool, kind, batchSize);
+  let reader: Promise<TReportReader> | null = null;
   let rowCount = 0;
   let started = false;
   let settle!: { resolve: (v: R & TReportSummary) => void; reject: (e: unknown) => void };
@@ -106,8 +106,12 @@ export function streamReportBytes<R extends object>(
             started = true;
             text += header(format, kind);
           }
-          const next = await batches.next();
-          if (next.done) {
+          reader ??= openReportReader(scope, pool, kind, batchSize);
+          const done = await (await reader).next((row) => {
+            text += encodeRow(format, kind, row, rowCount);
+            rowCount++;
+          });
+          if (done) {
             emit(controller, text + footer(format));
             const summary = { rowCount, sha256: hash.digest("hex") };
             const result = await finish(summary);
@@ -115,20 +119,16 @@ export function streamReportBytes<R extends object>(
             settle.resolve({ ...result, ...summary });
             return;
           }
-          for (const row of next.value) {
-            text += encodeRow(format, kind, row, rowCount);
-            rowCount++;
-          }
           emit(controller, text);
         } catch (err) {
           settle.reject(err);
-          await batches.return();
+          await closeReader(reader);
           controller.error(err);
         }
       },
       async cancel(reason) {
         settle.reject(new Error(`Export cancelled by the reader${reason ? `: ${String(reason)}` : ""}`));
-        await batches.return();
+        await closeReader(reader);
       },
     },
     { highWaterMark: 1 },
@@ -151,13 +151,36 @@ function footer(format: TReportFormat): string {
   return format === "json" ? "\n]\n" : "";
 }
 
-/** A row in its format; JSON keys follow the column order so equal data always gives equal bytes. */
-export function encodeRow(format: TReportFormat, kind: TReportKind, row: TReportRow, index: number): string {
-  const columns = kind === "accounts" ? ACCOUNT_COLUMNS : COMPLIANCE_COLUMNS;
-  const record = row as Record<string, string | number | null>;
-  if (format === "csv") return csvLine(columns.map((c) => record[c.key]));
-  const ordered: Record<string, string | number | null> = {};
-  for (const c of columns) ordered[c.key] = record[c.key];
-  const json = JSON.stringify(ordered);
-  return format === "json" ? `${index === 0 ? "\n" : ",\n"}${json}` : `${json}\n`;
+// Each JSON object's keys with their punctuation, in column order: `{"accountId":`, `,"accountName":`...
+const JSON_KEYS = {
+  compliance: COMPLIANCE_COLUMNS.map((c, i) => `${i === 0 ? "{" : ","}${JSON.stringify(c.key)}:`),
+  accounts: ACCOUNT_COLUMNS.map((c, i) => `${i === 0 ? "{" : ","}${JSON.stringify(c.key)}:`),
+};
+
+/**
+ * A row in its format: a CSV line, or the JSON object JSON.stringify gives for the row with its
+ * keys in column order (so equal data always gives equal bytes), written out directly.
+ */
+export function encodeRow(format: TReportFormat, kind: TReportKind, row: TRowValues, index: number): string {
+  let out = "";
+  if (format === "csv") {
+    for (let i = 0; i < row.length; i++) out += i === 0 ? csvCell(row[i]) : `,${csvCell(row[i])}`;
+    return `${out}\r\n`;
+  }
+  const keys = JSON_KEYS[kind];
+  for (let i = 0; i < keys.length; i++) {
+    const v = row[i] ?? null;
+    out += keys[i] + (v === null ? "null" : typeof v === "number" ? String(v) : JSON.stringify(v));
+  }
+  out += "}";
+  return format === "json" ? `${index === 0 ? "\n" : ",\n"}${out}` : `${out}\n`;
+}
+
+async function closeReader(reader: Promise<TReportReader> | null): Promise<void> {
+  if (!reader) return;
+  try {
+    await (await reader).close();
+  } catch {
+    // The reader never opened (the error being reported); nothing to close.
+  }
 }

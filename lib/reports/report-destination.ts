@@ -2,8 +2,8 @@
 // (through the SDK, with the workers' AWS identity). A file appears whole or not at all: in a
 // directory it is written under a temporary name and renamed; an S3 PutObject is atomic.
 import { randomUUID } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { copyFile, rename, rm, stat } from "node:fs/promises";
+import { constants, createReadStream } from "node:fs";
+import { access, copyFile, rename, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
@@ -14,6 +14,8 @@ export type TReportStore = {
   description: string;
   /** The name a report file gets there: the object key, or the path in the directory. */
   locationOf: (name: string) => string;
+  /** Fails with what to fix when the destination cannot be written at all (a directory that is not there). */
+  check: () => Promise<void>;
   /** Puts the local file `file` there as `name`, replacing an earlier one of that name. */
   put: (name: string, file: string, contentType: string) => Promise<void>;
 };
@@ -30,6 +32,7 @@ export function reportStore(destination: TReportDestination, s3: () => S3Client)
     return {
       description,
       locationOf: (name) => path.join(dir, name),
+      check: () => checkDirectory(dir),
       put: async (name, file) => {
         await checkDirectory(dir);
         const temp = path.join(dir, `.${name}.${randomUUID()}.tmp`);
@@ -47,15 +50,31 @@ export function reportStore(destination: TReportDestination, s3: () => S3Client)
   return {
     description,
     locationOf: (name) => `s3://${bucket}/${prefix}${name}`,
+    // Only a write proves that the workers may write (a PutObject-only policy allows nothing else).
+    check: async () => {},
     put: async (name, file, contentType) => {
       const { size } = await stat(file);
-      try {
-        await s3().send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}${name}`, Body: createReadStream(file), ContentLength: size, ContentType: contentType }));
-      } catch (err) {
-        throw new ReportDestinationError(s3Problem(bucket, prefix, err));
+      // The SDK does not retry a request whose body is a stream, so transient failures are retried
+      // here, each attempt with the file read again from its start.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await s3().send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}${name}`, Body: createReadStream(file), ContentLength: size, ContentType: contentType }));
+          return;
+        } catch (err) {
+          if (attempt >= S3_ATTEMPTS || !isTransient(err)) throw new ReportDestinationError(s3Problem(bucket, prefix, err));
+          await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
+        }
       }
     },
   };
+}
+
+const S3_ATTEMPTS = 4;
+
+function isTransient(err: unknown): boolean {
+  const e = err as { $retryable?: unknown; $metadata?: { httpStatusCode?: number }; code?: string };
+  const status = e?.$metadata?.httpStatusCode ?? 0;
+  return e?.$retryable !== undefined || status >= 500 || status === 429 || ["ECONNRESET", "ETIMEDOUT", "EPIPE", "ECONNREFUSED"].includes(e?.code ?? "") || awsErrorCode(err) === "TimeoutError";
 }
 
 /** A fresh path for a local working copy (removed by the caller). */
@@ -64,13 +83,13 @@ export function localWorkFile(name: string): string {
 }
 
 async function checkDirectory(dir: string): Promise<void> {
-  let info;
   try {
-    info = await stat(dir);
+    const info = await stat(dir);
+    if (!info.isDirectory()) throw Object.assign(new Error("not a directory"), { code: "ENOTDIR" });
+    await access(dir, constants.W_OK);
   } catch (err) {
     throw new ReportDestinationError(directoryProblem(dir, err));
   }
-  if (!info.isDirectory()) throw new ReportDestinationError(`${dir} on worker ${os.hostname()} is not a directory. Change the destination in Settings › Scheduled report.`);
 }
 
 function directoryProblem(dir: string, err: unknown): string {

@@ -1,7 +1,9 @@
 // The report's row shapes (the columns auditors get, in order) and how a raw database row and the
-// organization rules become one. Pure functions: the same input gives the same bytes.
+// organization rules become one. A row travels as its values in column order (TRowValues), built
+// and encoded while pg parses it, so no per-row object outlives its row. Pure functions: the same
+// input gives the same bytes.
 import { evaluateOrganization, getRule, type TOrgFeatures, type TRule } from "@/lib/inventory/compliance";
-import { ROW_STATUS_ORDER, type TRawAccountRow, type TRawComplianceRow, type TRowStatus } from "./report-rows-sql";
+import { RAW_ACCOUNT, RAW_COMPLIANCE, ROW_STATUS_ORDER, type TRawRow, type TRowStatus } from "./report-rows-sql";
 
 export type TComplianceRow = {
   accountId: string;
@@ -59,45 +61,73 @@ export const ACCOUNT_COLUMNS: { key: keyof TAccountSummaryRow; header: string }[
   { key: "snapshotAt", header: "Snapshot time (UTC)" },
 ];
 
+/** A row's values in COMPLIANCE_COLUMNS or ACCOUNT_COLUMNS order. */
+export type TRowValues = (string | number | null)[];
+
+/** Where each compliance column sits in a TRowValues. */
+export const COMPLIANCE = Object.fromEntries(COMPLIANCE_COLUMNS.map((c, i) => [c.key, i])) as Record<keyof TComplianceRow, number>;
+
 type TContext = { asOf: Date; freshnessHours: number };
 
-export function toComplianceRow(r: TRawComplianceRow, ctx: TContext): TComplianceRow {
-  const rule = getRule(r.ruleId) as TRule;
-  return {
-    accountId: r.accountId,
-    accountName: r.accountName,
-    ouPath: r.ouPath ?? "",
-    state: r.state,
-    ruleId: rule.id,
-    ruleTitle: rule.title,
-    severity: rule.severity,
-    status: r.status,
-    finding: r.status === "FAIL" ? rule.finding : r.status === "PASS" ? "Passed." : accountReason(r, ctx),
-    remediation: r.status === "FAIL" ? rule.remediation : "",
-    references: rule.references.join("; "),
-    snapshotAt: iso(r.snapshotAt),
-  };
+// Per rule, what its rows repeat: computed once, not per row.
+const RULE_TEXT = new Map<string, { rule: TRule; references: string }>();
+function ruleText(id: string): { rule: TRule; references: string } {
+  let t = RULE_TEXT.get(id);
+  if (!t) {
+    const rule = getRule(id) as TRule;
+    RULE_TEXT.set(id, (t = { rule, references: rule.references.join("; ") }));
+  }
+  return t;
 }
 
-export function toAccountSummaryRow(r: TRawAccountRow, ctx: TContext): TAccountSummaryRow {
-  const failing = r.failingRules ?? [];
-  return {
-    accountId: r.accountId,
-    accountName: r.accountName,
-    email: r.email,
-    ouPath: r.ouPath ?? "",
-    state: r.state,
-    status: r.status,
-    failingRuleCount: failing.length,
-    failingRules: failing.join(" "),
-    finding:
-      r.status === "NON_COMPLIANT"
-        ? failing.map((id) => getRule(id)?.finding ?? id).join("; ")
-        : r.status === "COMPLIANT"
-          ? "Every rule passed."
-          : accountReason({ ...r, accountStatus: r.status }, ctx),
-    snapshotAt: iso(r.snapshotAt),
-  };
+export function complianceValues(r: TRawRow, ctx: TContext): TRowValues {
+  const { rule, references } = ruleText(r[RAW_COMPLIANCE.ruleId]!);
+  const status = r[RAW_COMPLIANCE.status]!;
+  return [
+    r[RAW_COMPLIANCE.accountId],
+    r[RAW_COMPLIANCE.accountName],
+    r[RAW_COMPLIANCE.ouPath] ?? "",
+    r[RAW_COMPLIANCE.state],
+    rule.id,
+    rule.title,
+    rule.severity,
+    status,
+    status === "FAIL"
+      ? rule.finding
+      : status === "PASS"
+        ? "Passed."
+        : accountReason(r[RAW_COMPLIANCE.accountStatus], r[RAW_COMPLIANCE.snapshotAt], r[RAW_COMPLIANCE.statusReason], r[RAW_COMPLIANCE.errorCode], r[RAW_COMPLIANCE.errorMessage], ctx),
+    status === "FAIL" ? rule.remediation : "",
+    references,
+    r[RAW_COMPLIANCE.snapshotAt],
+  ];
+}
+
+export function accountValues(r: TRawRow, ctx: TContext): TRowValues {
+  const status = r[RAW_ACCOUNT.status]!;
+  const ids = r[RAW_ACCOUNT.failingRules] ?? "";
+  const failing = ids === "" ? [] : ids.split(" ");
+  return [
+    r[RAW_ACCOUNT.accountId],
+    r[RAW_ACCOUNT.accountName],
+    r[RAW_ACCOUNT.email],
+    r[RAW_ACCOUNT.ouPath] ?? "",
+    r[RAW_ACCOUNT.state],
+    status,
+    failing.length,
+    ids,
+    status === "NON_COMPLIANT"
+      ? failing.map((id) => getRule(id)?.finding ?? id).join("; ")
+      : status === "COMPLIANT"
+        ? "Every rule passed."
+        : accountReason(status, r[RAW_ACCOUNT.snapshotAt], r[RAW_ACCOUNT.statusReason], r[RAW_ACCOUNT.errorCode], r[RAW_ACCOUNT.errorMessage], ctx),
+    r[RAW_ACCOUNT.snapshotAt],
+  ];
+}
+
+/** A row object's values in its columns' order. */
+export function rowValues(row: TComplianceRow): TRowValues {
+  return COMPLIANCE_COLUMNS.map((c) => row[c.key]);
 }
 
 /**
@@ -143,20 +173,24 @@ export function statusRank(s: TRowStatus): number {
 }
 
 function accountReason(
-  r: Pick<TRawComplianceRow, "accountStatus" | "snapshotAt" | "statusReason" | "errorCode" | "errorMessage">,
+  accountStatus: string | null,
+  snapshotAt: string | null,
+  statusReason: string | null,
+  errorCode: string | null,
+  errorMessage: string | null,
   ctx: TContext,
 ): string {
-  switch (r.accountStatus) {
+  switch (accountStatus) {
     case "NOT_APPLICABLE":
-      return r.statusReason ?? "This account cannot be audited with AssumeRoot.";
+      return statusReason ?? "This account cannot be audited with AssumeRoot.";
     case "ERROR":
-      return `The last scan failed${r.errorCode ? `: ${r.errorCode}` : ""}${r.errorMessage ? ` (${r.errorMessage})` : ""}.`;
+      return `The last scan failed${errorCode ? `: ${errorCode}` : ""}${errorMessage ? ` (${errorMessage})` : ""}.`;
     default:
-      if (!r.snapshotAt) return "Not scanned by the as-of time.";
-      if (r.snapshotAt.getTime() < ctx.asOf.getTime() - ctx.freshnessHours * 3_600_000) {
+      if (!snapshotAt) return "Not scanned by the as-of time.";
+      if (Date.parse(snapshotAt) < ctx.asOf.getTime() - ctx.freshnessHours * 3_600_000) {
         return `The last scan was older than the ${ctx.freshnessHours} h freshness window at the as-of time.`;
       }
-      return r.statusReason ?? "Status unknown.";
+      return statusReason ?? "Status unknown.";
   }
 }
 

@@ -5,7 +5,7 @@
 // destinations (an error saying what to fix, retried once the setting changes); permissions.
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
@@ -139,34 +139,29 @@ describe("runScheduledReport to a directory", () => {
     expect((await exportEvents()).length).toBe(before + 1);
   });
 
-  it("reports a missing directory with what to fix, records no CSV, keeps the PDF's record, and retries at once after the setting changes", async () => {
+  it("reports a missing directory with what to fix, records nothing, and retries at once after the setting changes", async () => {
     const missing = path.join(tmp, "no-such-dir");
     await configure({ enabled: true, destination: { type: "directory", path: missing }, formats: ["csv", "pdf"] });
-    const before = await exportEvents();
+    const before = (await exportEvents()).length;
     const out = await run(DEC_1);
     if (!out.ran) throw new Error("expected a run");
     expect(out.results.map((r) => r.status)).toEqual(["failed", "failed"]);
     expect(out.results[0]!.error).toMatch(new RegExp(`The directory ${missing} on worker .+ does not exist\\. Create it`));
     expect(out.results[0]!.error).toContain("Settings › Scheduled report");
-    // The PDF's export was recorded before its file (its last page names the event); the CSV's was not.
-    const recorded = (await exportEvents()).slice(before.length);
-    expect(recorded.map((e) => (e.payload as { format: string }).format)).toEqual(["pdf"]);
-    const failedPdf = await db.prisma.scheduledReportRun.findFirstOrThrow({ where: { format: "pdf" } });
-    expect(failedPdf).toMatchObject({ status: "FAILED", exportId: (recorded[0]!.payload as { exportId: string }).exportId });
+    expect((await exportEvents()).length).toBe(before);
 
     // A tick soon after does not hammer the broken destination...
     const soon = await run(new Date("2026-12-01T00:30:00.000Z"));
     expect(soon.ran && soon.results.map((r) => r.status)).toEqual(["waiting", "waiting"]);
-    // ...but a fixed setting is tried at the next tick: the CSV recorded now, the PDF under its first record.
+    // ...but a fixed setting is tried at the next tick.
     await configure({ destination: { type: "directory", path: dir } }, new Date("2026-12-01T00:40:00.000Z"));
     const fixed = await run(new Date("2026-12-01T00:45:00.000Z"));
     expect(fixed.ran && fixed.results.map((r) => r.status)).toEqual(["written", "written"]);
-    const all = (await exportEvents()).slice(before.length);
-    expect(all.map((e) => (e.payload as { format: string }).format)).toEqual(["pdf", "csv"]);
-    const pdf = await db.prisma.scheduledReportRun.findFirstOrThrow({ where: { format: "pdf" } });
-    expect(pdf).toMatchObject({ status: "SUCCEEDED", attempts: 2, exportId: failedPdf.exportId, auditEventId: failedPdf.auditEventId });
-    const text = execFileSync("pdftotext", ["-layout", pdf.objectName, "-"]).toString();
-    expect(text).toContain(await auditEventLabel(db.prisma, failedPdf.auditEventId!));
+    expect((await exportEvents()).length).toBe(before + 2);
+    expect(await db.prisma.scheduledReportRun.findMany({ orderBy: { format: "asc" }, select: { status: true, attempts: true, error: true } })).toEqual([
+      { status: "SUCCEEDED", attempts: 2, error: null },
+      { status: "SUCCEEDED", attempts: 2, error: null },
+    ]);
   });
 
   it("does nothing while the schedule is off", async () => {
@@ -197,6 +192,46 @@ describe("runScheduledReport to S3 (the simulator, through the SDK)", () => {
     expect(JSON.parse(json.toString("utf8"))).toBeInstanceOf(Array);
     const pdf = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket, Key: list.Contents![1]!.Key! }))).Body!.transformToByteArray());
     expect(pdf.subarray(0, 5).toString()).toBe("%PDF-");
+  });
+
+  it("retries a throttled upload (the SDK does not retry a streamed body)", async () => {
+    const Bucket = mgmtBucket();
+    await configure({ enabled: true, destination: { type: "s3", bucket: Bucket, prefix: "throttled/" }, formats: ["csv", "jsonl"] });
+    const puts = () => sim.callCounts({ operation: "PutObject" }).byOperation.PutObject ?? { ok: 0, error: 0 };
+    const before = puts();
+    sim.setFaults({ rateLimits: { PutObject: 1 } });
+    try {
+      const out = await run(DEC_1);
+      expect(out.ran && out.results.map((r) => r.status)).toEqual(["written", "written"]);
+    } finally {
+      sim.setFaults({});
+    }
+    expect(puts().ok - before.ok).toBe(2);
+    expect(puts().error - before.error).toBeGreaterThan(0);
+  });
+
+  it("writes a PDF whose write failed under the export it already recorded, not a second one", async () => {
+    await configure({ enabled: true, destination: { type: "s3", bucket: "no-such-bucket-rw", prefix: "" }, formats: ["pdf"] });
+    const before = (await exportEvents()).length;
+    const out = await run(DEC_1);
+    expect(out.ran && out.results[0]).toMatchObject({ status: "failed", error: expect.stringContaining("(NoSuchBucket)") });
+    // The PDF's export is recorded before its file: its last page names the event.
+    const recorded = (await exportEvents()).slice(before);
+    expect(recorded).toHaveLength(1);
+    const failed = await db.prisma.scheduledReportRun.findFirstOrThrow();
+    expect(failed).toMatchObject({ status: "FAILED", exportId: (recorded[0]!.payload as { exportId: string }).exportId });
+
+    const Bucket = mgmtBucket();
+    await configure({ destination: { type: "s3", bucket: Bucket, prefix: "retry/" } }, new Date("2026-12-01T00:20:00.000Z"));
+    const fixed = await run(new Date("2026-12-01T00:30:00.000Z"));
+    expect(fixed.ran && fixed.results[0]!.status).toBe("written");
+    expect((await exportEvents()).length).toBe(before + 1);
+    const done = await db.prisma.scheduledReportRun.findFirstOrThrow();
+    expect(done).toMatchObject({ status: "SUCCEEDED", attempts: 2, exportId: failed.exportId, auditEventId: failed.auditEventId, generatedAt: failed.generatedAt });
+    const pdf = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket, Key: `retry/rootwarden-compliance-${ORG_ID}-20261130T235959Z.pdf` }))).Body!.transformToByteArray());
+    const file = path.join(tmp, "retry.pdf");
+    writeFileSync(file, pdf);
+    expect(execFileSync("pdftotext", ["-layout", file, "-"]).toString()).toContain(await auditEventLabel(db.prisma, failed.auditEventId!));
   });
 
   it("says what to fix when the bucket does not exist or is someone else's", async () => {

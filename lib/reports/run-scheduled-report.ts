@@ -112,6 +112,8 @@ async function runFormat(ctx: TFormatContext): Promise<TScheduledFormatResult> {
   const run = claim.run;
   const workFile = localWorkFile(name);
   try {
+    // Before anything is recorded: a PDF's record comes before its file.
+    await store.check();
     if (format === "pdf") {
       const data = await readCompliancePdfData(scope, ctx.pool);
       let rec: TRecordedExport;

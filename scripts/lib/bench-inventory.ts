@@ -1,5 +1,5 @@
 // The benchmarks' inventory, seeded with set-based SQL: an OU tree about 3 levels deep, accounts
-// spread over it and one snapshot per account per day (about 40% keep a password, some keep keys),
+// spread over it (with their placement history row) and one snapshot per account per day (about 40% keep a password, some keep keys),
 // the latest denormalized onto each account and the trend's daily roll-up, as the scanner keeps them.
 import pg from "pg";
 import { SYSTEM } from "@/lib/auth/actor";
@@ -52,6 +52,14 @@ export async function seedBenchInventory(
        FROM generate_series(1, $2::int) AS g
        JOIN unnest($3::text[], $4::text[]) WITH ORDINALITY AS o(id, id_path, n) ON o.n = 1 + (g % $5::int)`,
       [ORG_ID, args.accounts, placed.map((o) => o.id), placed.map((o) => o.idPath), placed.length],
+    );
+
+    // Where each account sits, as the org sync records it (reports as of a time read it).
+    await client.query(
+      `INSERT INTO "AccountPlacement" ("id", "organizationId", "accountId", "ouId", "ouIdPath", "ouPath", "validFrom")
+       SELECT gen_random_uuid(), a."organizationId", a."id", a."ouId", a."ouIdPath", o."path", now() - interval '400 days'
+       FROM "Account" a JOIN "Ou" o ON o."id" = a."ouId" WHERE a."organizationId" = $1`,
+      [ORG_ID],
     );
 
     // One snapshot per account per day; about 40% of accounts keep a password, some keep keys.

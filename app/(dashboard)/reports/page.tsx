@@ -1,9 +1,13 @@
-// Reports (auditors, admins): the standard compliance exports and the organization's recent
-// exports with who, when, filters and data hash, each downloadable again as of the same time.
+// Reports (auditors, admins): the standard compliance exports, the scheduled monthly report (its
+// next run and the latest runs with their result) and the organization's recent exports with who,
+// when, filters and data hash, each downloadable again as of the same time.
 import type { Metadata } from "next";
+import Link from "next/link";
 import { Card } from "@/components/card";
 import { requirePagePermission } from "@/lib/auth/page";
+import { hasPermission } from "@/lib/auth/permissions";
 import { prisma } from "@/lib/db/client";
+import { SCHEDULE_TICK_MINUTES, getReportScheduleStatus, type TReportScheduleStatus } from "@/lib/reports/get-report-schedule-status";
 import { listReportExports } from "@/lib/reports/list-report-exports";
 import { standardReportTimes } from "@/lib/reports/standard-report-times";
 
@@ -15,8 +19,11 @@ const FORMATS = ["csv", "json", "pdf"] as const;
 
 export default async function ReportsPage() {
   const actor = await requirePagePermission("reports.export");
+  const now = new Date();
   const exports = await listReportExports({ actor, db: prisma });
-  const standard = standardReportTimes(new Date());
+  const standard = standardReportTimes(now);
+  const schedule = await getReportScheduleStatus({ actor, db: prisma, now });
+  const canConfigure = hasPermission(actor.roles, "settings.write");
 
   return (
     <div className="space-y-8">
@@ -36,6 +43,8 @@ export default async function ReportsPage() {
           ))}
         </ul>
       </Card>
+
+      <ScheduledReport status={schedule} now={now} canConfigure={canConfigure} />
 
       <Card title={`Recent exports (${exports.length})`} note="Each export is recorded with its data's SHA-256. Downloading one again uses the same as-of time, filters and format; the same hash proves the same data.">
         {exports.length === 0 ? (
@@ -87,6 +96,102 @@ export default async function ReportsPage() {
       </Card>
     </div>
   );
+}
+
+const RESULT: Record<string, { label: string; className: string }> = {
+  SUCCEEDED: { label: "Written", className: "bg-green-100 text-green-900" },
+  FAILED: { label: "Failed", className: "bg-red-100 text-red-900" },
+  RUNNING: { label: "Running", className: "bg-amber-100 text-amber-900" },
+};
+
+function ScheduledReport({ status, now, canConfigure }: { status: TReportScheduleStatus; now: Date; canConfigure: boolean }) {
+  const { schedule, next, runs } = status;
+  const settingsLink = canConfigure ? (
+    <Link href="/settings#scheduled-report" className="font-medium text-blue-800 underline">
+      Settings › Scheduled report
+    </Link>
+  ) : (
+    "Settings › Scheduled report (admins)"
+  );
+  return (
+    <Card title="Scheduled report" note="The compliance report of each month, as of its last millisecond (UTC), written by the workers once the month is over and recorded like any export.">
+      <div className="space-y-3 px-3 py-2 text-sm" data-testid="scheduled-report">
+        {schedule.enabled ? (
+          <dl className="grid grid-cols-[max-content_1fr] gap-x-6 gap-y-1">
+            <dt className="text-slate-500">Writes</dt>
+            <dd>
+              {schedule.formats.map((f) => f.toUpperCase()).join(", ")} to <code>{status.destination}</code>
+            </dd>
+            <dt className="text-slate-500">Next run</dt>
+            <dd data-testid="scheduled-next-run">
+              {next
+                ? `${monthName(next.period)} (as of ${utcSeconds(next.asOf)}): ${
+                    next.dueFrom.getTime() <= now.getTime()
+                      ? `due now, at the workers' next tick (within ${SCHEDULE_TICK_MINUTES} minutes)`
+                      : `from ${utc(next.dueFrom)}`
+                  }`
+                : "—"}
+            </dd>
+            <dt className="text-slate-500">Setting</dt>
+            <dd>{settingsLink}</dd>
+          </dl>
+        ) : (
+          <p data-testid="scheduled-off">Off. {canConfigure ? "Turn it on in " : "An admin turns it on in "}{settingsLink}.</p>
+        )}
+        {runs.length === 0 ? (
+          <p className="text-slate-600">No scheduled run yet.</p>
+        ) : (
+          <div className="overflow-x-auto">
+            <table className="w-full text-left" data-testid="scheduled-runs">
+              <caption className="sr-only">Scheduled report runs</caption>
+              <thead className="text-xs uppercase text-slate-500">
+                <tr>
+                  <th className="px-2 py-1.5 font-medium">Month</th>
+                  <th className="px-2 py-1.5 font-medium">Format</th>
+                  <th className="px-2 py-1.5 font-medium">Result</th>
+                  <th className="px-2 py-1.5 font-medium">Written to</th>
+                  <th className="px-2 py-1.5 font-medium">Finished</th>
+                  <th className="px-2 py-1.5 font-medium">Attempts</th>
+                </tr>
+              </thead>
+              <tbody>
+                {runs.map((r) => {
+                  const result = RESULT[r.status] ?? RESULT.RUNNING!;
+                  return (
+                    <tr key={`${r.period}-${r.format}`} className="border-t border-slate-100 align-top" data-testid="scheduled-run">
+                      <td className="whitespace-nowrap px-2 py-1.5">{monthName(r.period)}</td>
+                      <td className="px-2 py-1.5 uppercase">{r.format}</td>
+                      <td className="px-2 py-1.5">
+                        <span className={`rounded px-1.5 py-0.5 text-xs font-semibold ${result.className}`}>{result.label}</span>
+                        {r.error ? <p className="mt-1 max-w-xl text-xs text-red-900">{r.error}</p> : null}
+                        {r.status === "SUCCEEDED" && r.sha256 ? (
+                          <p className="mt-1 font-mono text-xs text-slate-500" title={r.sha256}>
+                            SHA-256 {r.sha256.slice(0, 16)}…
+                          </p>
+                        ) : null}
+                      </td>
+                      <td className="break-all px-2 py-1.5 font-mono text-xs text-slate-700">{r.location}</td>
+                      <td className="whitespace-nowrap px-2 py-1.5 text-slate-600">{r.finishedAt ? utc(r.finishedAt) : "—"}</td>
+                      <td className="px-2 py-1.5 tabular-nums">{r.attempts}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </div>
+    </Card>
+  );
+}
+
+function monthName(period: string): string {
+  const [y, m] = period.split("-").map(Number);
+  return new Date(Date.UTC(y!, m! - 1, 1)).toLocaleDateString("en-US", { month: "long", year: "numeric", timeZone: "UTC" });
+}
+
+function utcSeconds(d: Date): string {
+  return d.toISOString().replace("T", " ").replace(/\.\d{3}Z$/, " UTC");
 }
 
 function utc(d: Date): string {

@@ -1,5 +1,6 @@
 // Settings (admin): who has which role now, the group-to-role mapping in force, the permission
-// catalogue, the sign-in configuration (never secrets), and the notification channels with their log.
+// catalogue, the sign-in configuration (never secrets), the notification channels with their log, and
+// the scheduled report.
 import type { Metadata } from "next";
 import Link from "next/link";
 import type { TActor } from "@/lib/auth/actor";
@@ -16,11 +17,13 @@ import { Card } from "@/components/card";
 import { RoleGroupsTable } from "@/components/role-groups-table";
 import { EndSessionsButton } from "./end-sessions-button";
 import { NotificationSettings } from "./notification-settings";
+import { ReportScheduleSettings } from "./report-schedule-settings";
 import { TaskSettingsSection } from "./task-settings";
 import { prisma } from "@/lib/db/client";
 import { isAppError } from "@/lib/errors";
 import { currentOrganizationId } from "@/lib/tasks/requests";
 import { getTaskSettings, listApprovalRules } from "@/lib/tasks/settings";
+import { getReportSchedule } from "@/lib/reports/report-schedule";
 
 export const metadata: Metadata = { title: "Settings" };
 export const dynamic = "force-dynamic";
@@ -34,6 +37,7 @@ export default async function SettingsPage() {
   const taskSettings = await getTaskSettings({ actor });
   const rules = await approvalRulesOrNull(actor);
   const [channels, deliveries] = await Promise.all([listChannels({ actor }), listDeliveries({ actor, query: { limit: 50 } })]);
+  const reportSchedule = await getReportSchedule({ actor, db: prisma });
 
   return (
     <div className="space-y-8">
@@ -138,6 +142,12 @@ export default async function SettingsPage() {
             canWrite={hasPermission(actor.roles, "settings.write")}
             smtpConfigured={config.SMTP_URL !== undefined}
           />
+        </Card>
+      </div>
+
+      <div id="scheduled-report" className="scroll-mt-4">
+        <Card title="Scheduled report" note="The monthly compliance report, written by the workers. Its runs and their results are on the Reports page. Changes are recorded in the audit trail.">
+          <ReportScheduleSettings initial={reportSchedule} canWrite={hasPermission(actor.roles, "settings.write")} />
         </Card>
       </div>
 
