@@ -2,33 +2,27 @@
 // on colour alone (like status-badge.tsx for compliance).
 import { STATUS_LABELS, type TRequestStatus, type TTargetStatus } from "@/lib/tasks/catalogue";
 
-const REQUEST_STYLES: Record<TRequestStatus, { className: string; glyph: string }> = {
-  PENDING: { className: "bg-amber-50 text-amber-900 ring-amber-600/40", glyph: "…" },
-  APPROVED: { className: "bg-blue-50 text-blue-800 ring-blue-600/30", glyph: "✓" },
-  EXECUTING: { className: "bg-blue-50 text-blue-800 ring-blue-600/30", glyph: "▶" },
-  SUCCEEDED: { className: "bg-emerald-50 text-emerald-800 ring-emerald-600/30", glyph: "✓" },
-  PARTIALLY_SUCCEEDED: { className: "bg-amber-50 text-amber-900 ring-amber-600/40", glyph: "◐" },
-  FAILED: { className: "bg-red-50 text-red-800 ring-red-600/30", glyph: "✕" },
-  REJECTED: { className: "bg-red-50 text-red-800 ring-red-600/30", glyph: "✕" },
-  CANCELLED: { className: "bg-slate-100 text-slate-700 ring-slate-500/30", glyph: "–" },
-  EXPIRED: { className: "bg-slate-100 text-slate-700 ring-slate-500/30", glyph: "⌛" },
+type TTone = "neutral" | "active" | "good" | "warn" | "bad";
+
+const TONES: Record<TTone, string> = {
+  neutral: "bg-slate-100 text-slate-700 ring-slate-500/30",
+  active: "bg-blue-50 text-blue-800 ring-blue-600/30",
+  good: "bg-emerald-50 text-emerald-800 ring-emerald-600/30",
+  warn: "bg-amber-50 text-amber-900 ring-amber-600/40",
+  bad: "bg-red-50 text-red-800 ring-red-600/30",
 };
 
-export function RequestStatusBadge({ status }: { status: string }) {
-  const known = status in REQUEST_STYLES ? (status as TRequestStatus) : null;
-  const style = known ? REQUEST_STYLES[known] : { className: "bg-slate-100 text-slate-700 ring-slate-500/30", glyph: "?" };
-  return (
-    <span
-      data-status={status}
-      className={`inline-flex items-center gap-1 whitespace-nowrap rounded px-1.5 py-0.5 text-xs font-medium ring-1 ring-inset ${style.className}`}
-    >
-      <span aria-hidden="true" className="font-bold">
-        {style.glyph}
-      </span>
-      {known ? STATUS_LABELS[known] : status}
-    </span>
-  );
-}
+const REQUEST_STYLES: Record<TRequestStatus, [TTone, string]> = {
+  PENDING: ["warn", "…"],
+  APPROVED: ["active", "✓"],
+  EXECUTING: ["active", "▶"],
+  SUCCEEDED: ["good", "✓"],
+  PARTIALLY_SUCCEEDED: ["warn", "◐"],
+  FAILED: ["bad", "✕"],
+  REJECTED: ["bad", "✕"],
+  CANCELLED: ["neutral", "–"],
+  EXPIRED: ["neutral", "⌛"],
+};
 
 export const TARGET_STATUS_LABELS: Record<TTargetStatus, string> = {
   PENDING: "Pending",
@@ -40,28 +34,36 @@ export const TARGET_STATUS_LABELS: Record<TTargetStatus, string> = {
   CANCELLED: "Cancelled",
 };
 
-const TARGET_STYLES: Record<TTargetStatus, { className: string; glyph: string }> = {
-  PENDING: { className: "bg-slate-100 text-slate-700 ring-slate-500/30", glyph: "…" },
-  RUNNING: { className: "bg-blue-50 text-blue-800 ring-blue-600/30", glyph: "▶" },
-  SUCCEEDED: { className: "bg-emerald-50 text-emerald-800 ring-emerald-600/30", glyph: "✓" },
-  ALREADY_DONE: { className: "bg-emerald-50 text-emerald-800 ring-emerald-600/30", glyph: "✓" },
-  PRECONDITION_FAILED: { className: "bg-amber-50 text-amber-900 ring-amber-600/40", glyph: "!" },
-  FAILED: { className: "bg-red-50 text-red-800 ring-red-600/30", glyph: "✕" },
-  CANCELLED: { className: "bg-slate-100 text-slate-700 ring-slate-500/30", glyph: "–" },
+const TARGET_STYLES: Record<TTargetStatus, [TTone, string]> = {
+  PENDING: ["neutral", "…"],
+  RUNNING: ["active", "▶"],
+  SUCCEEDED: ["good", "✓"],
+  ALREADY_DONE: ["good", "✓"],
+  PRECONDITION_FAILED: ["warn", "!"],
+  FAILED: ["bad", "✕"],
+  CANCELLED: ["neutral", "–"],
 };
 
+export function RequestStatusBadge({ status }: { status: string }) {
+  return <Badge status={status} styles={REQUEST_STYLES} labels={STATUS_LABELS} />;
+}
+
 export function TargetStatusBadge({ status }: { status: string }) {
-  const known = status in TARGET_STYLES ? (status as TTargetStatus) : null;
-  const style = known ? TARGET_STYLES[known] : { className: "bg-slate-100 text-slate-700 ring-slate-500/30", glyph: "?" };
+  return <Badge status={status} styles={TARGET_STYLES} labels={TARGET_STATUS_LABELS} />;
+}
+
+function Badge({ status, styles, labels }: { status: string; styles: Record<string, [TTone, string]>; labels: Record<string, string> }) {
+  const known = Object.hasOwn(styles, status);
+  const [tone, glyph]: [TTone, string] = known ? styles[status]! : ["neutral", "?"];
   return (
     <span
       data-status={status}
-      className={`inline-flex items-center gap-1 whitespace-nowrap rounded px-1.5 py-0.5 text-xs font-medium ring-1 ring-inset ${style.className}`}
+      className={`inline-flex items-center gap-1 whitespace-nowrap rounded px-1.5 py-0.5 text-xs font-medium ring-1 ring-inset ${TONES[tone]}`}
     >
       <span aria-hidden="true" className="font-bold">
-        {style.glyph}
+        {glyph}
       </span>
-      {known ? TARGET_STATUS_LABELS[known] : status}
+      {known ? labels[status] : status}
     </span>
   );
 }

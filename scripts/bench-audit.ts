@@ -1,14 +1,20 @@
 // `npm run bench:audit -- --events 1000000 --writers 20`: appends events from concurrent writers (one
-// transaction per event, as the app does), then verifies the whole trail and streams a full export.
-// Prints progress on stderr and, last, one JSON line: appends/s, append latency inside the
-// transaction (p50/p95/p99, lock wait included), verify and export seconds, peak RSS.
+// transaction per event, as the app does) while a sequencer runs as a worker's would (in its own
+// process: scripts/lib/bench-audit-sequencer.ts), then verifies the whole trail and streams a full export.
+// Prints progress on stderr and, last, one JSON line: appends/s (committed), append latency inside the
+// transaction (p50/p95/p99/max of the appendAuditEvent call), commit latency, the sequencing lag
+// (event time to the signed checkpoint covering it: p50/p95/max), checkpoints, verify and export
+// seconds, RSS before and at the peak of the verify, peak RSS.
+import { spawn } from "node:child_process";
 import { chmodSync, createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { createInterface } from "node:readline";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
 import { SYSTEM } from "@/lib/auth/actor";
 import { appendAuditEvent } from "@/lib/audit/append";
+import { sequenceAuditTrail } from "@/lib/audit/sequence";
 import { exportAuditBundle } from "@/lib/audit/export-bundle";
 import { createAuditSigner, generateSigningKeyPem, loadPrivateKey } from "@/lib/audit/signing-key";
 import { verifyAuditTrail } from "@/lib/audit/verify";
@@ -40,9 +46,21 @@ async function main() {
   try {
     const url = server.url("rootwarden");
     await migrate(url);
-    const signer = createAuditSigner("bench.rootwarden/audit", loadPrivateKey(generateSigningKeyPem()));
+    const pem = generateSigningKeyPem();
+    const signer = createAuditSigner("bench.rootwarden/audit", loadPrivateKey(pem));
     const pool = new pg.Pool({ connectionString: url, max: writers });
+    const sequencerPool = new pg.Pool({ connectionString: url, max: 2 });
+    const sequencer = spawn(process.execPath, ["--import", "tsx", "scripts/lib/bench-audit-sequencer.ts"], {
+      env: { ...process.env, DATABASE_URL: url, BENCH_AUDIT_SIGNING_KEY: pem },
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    const exited = new Promise<number | null>((resolve) => sequencer.once("exit", resolve));
+    await new Promise<void>((resolve, reject) => {
+      createInterface({ input: sequencer.stdout! }).once("line", () => resolve());
+      sequencer.once("exit", (code) => reject(new Error(`the sequencer process exited (${code}) before it was ready`)));
+    });
     const latencies = new Float64Array(events);
+    const commits = new Float64Array(events);
     let next = 0;
     let done = 0;
     const actor = { userId: "00000000-0000-4000-8000-000000000001", subject: "bench", email: "bench@example.test", name: "Bench", roles: ["operator" as const] };
@@ -61,10 +79,11 @@ async function main() {
                 ? { type: "scan.started", actor, organizationId: "o-bench12345", target: { type: "ORG", id: "o-bench12345" }, request: { ip: "10.0.0.1", userAgent: "bench", requestId: `r-${i}` },
                     payload: { scanId: "00000000-0000-4000-8000-000000000002", scope: { type: "ORG" }, scopeLabel: "Whole organization", trigger: "MANUAL", total: 10_000, skipped: w } }
                 : { type: "settings.changed", actor: SYSTEM, payload: { setting: `writer-${w}`, to: i } },
-              { signer },
             );
-            latencies[i] = performance.now() - start;
+            const appended = performance.now();
+            latencies[i] = appended - start;
             await client.query("COMMIT");
+            commits[i] = performance.now() - appended;
             done++;
             if (performance.now() - lastReport > 5000) {
               lastReport = performance.now();
@@ -78,10 +97,33 @@ async function main() {
     );
     const appendSeconds = (performance.now() - t0) / 1000;
     await pool.end();
-    const sorted = Array.from(latencies).sort((a, b) => a - b);
-    const pct = (p: number) => Number(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))].toFixed(3));
+    // What the sequencer still has to do once the last writer committed.
+    const drainStart = performance.now();
+    sequencer.stdin!.end();
+    if ((await exited) !== 0) throw new Error("the sequencer process failed");
+    await sequenceAuditTrail({ db: sequencerPool, signer });
+    const drainSeconds = (performance.now() - drainStart) / 1000;
+    const lag = (
+      await sequencerPool.query<{ p50: number; p95: number; max: number; checkpoints: number }>(
+        `WITH l AS (
+           SELECT extract(epoch FROM (c."createdAt" - e."time")) * 1000 AS ms
+           FROM "AuditEvent" e CROSS JOIN LATERAL (SELECT "createdAt" FROM "AuditCheckpoint" WHERE "size" > e."seq" ORDER BY "size" LIMIT 1) c
+         )
+         SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS p50, percentile_cont(0.95) WITHIN GROUP (ORDER BY ms) AS p95, max(ms) AS max,
+                (SELECT count(*)::int FROM "AuditCheckpoint") AS checkpoints
+         FROM l`,
+      )
+    ).rows[0]!;
+    await sequencerPool.end();
+    const percentiles = (values: Float64Array) => {
+      const sorted = Array.from(values).sort((a, b) => a - b);
+      const at = (p: number) => Number(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))].toFixed(3));
+      return { p50: at(0.5), p95: at(0.95), p99: at(0.99), max: at(1) };
+    };
+    const appendLatency = percentiles(latencies);
+    const commitLatency = percentiles(commits);
     const rssAfterAppend = process.memoryUsage().rss;
-    say(`appended ${events} events in ${appendSeconds.toFixed(1)} s; p95 append ${pct(0.95)} ms; verifying...`);
+    say(`appended ${events} events in ${appendSeconds.toFixed(1)} s; p95 append ${appendLatency.p95} ms, p95 commit ${commitLatency.p95} ms, p95 sequencing lag ${Math.round(Number(lag.p95))} ms; verifying...`);
 
     let verifyPeak = process.memoryUsage().rss;
     const verifySampler = setInterval(() => (verifyPeak = Math.max(verifyPeak, process.memoryUsage().rss)), 100);
@@ -102,7 +144,11 @@ async function main() {
       events,
       writers,
       appendsPerSecond: Math.round(events / appendSeconds),
-      appendLatencyMs: { p50: pct(0.5), p95: pct(0.95), p99: pct(0.99), max: pct(1) },
+      appendLatencyMs: appendLatency,
+      commitLatencyMs: commitLatency,
+      sequencingLagMs: { p50: Math.round(Number(lag.p50)), p95: Math.round(Number(lag.p95)), max: Math.round(Number(lag.max)) },
+      checkpoints: lag.checkpoints,
+      drainSeconds: Number(drainSeconds.toFixed(2)),
       verifySeconds: Number(verifySeconds.toFixed(1)),
       verifyRssMb: { before: Math.round(rssAfterAppend / 2 ** 20), peak: Math.round(verifyPeak / 2 ** 20) },
       exportSeconds: Number(exportSeconds.toFixed(1)),

@@ -7,9 +7,12 @@
 // scanned, then the clock runs from createTaskRequest to the request's final status.
 // Last stdout line: JSON with accounts, seconds, peakRssMb, credentialsRemoved (the simulator's state
 // before minus after), mutatingCalls (successful mutating calls counted by the simulator, exact past
-// its call-log ring buffer: GET /_sim/calls/counts), requestStatus, targetsSucceeded.
+// its call-log ring buffer: GET /_sim/calls/counts), requestStatus, targetsSucceeded; and, as the
+// figure depends on what else the machine runs, the 1-minute load average when the request started
+// and ended and the CPU seconds the benchmark process (web + worker), Postgres and the simulator used
+// meanwhile (Linux /proc; null elsewhere). Concurrency is the worker's default unless given.
 import { spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -23,13 +26,13 @@ import { migrate } from "@/lib/db/migrate";
 import { startScan } from "@/lib/inventory/start-scan";
 import { syncOrganization } from "@/lib/inventory/sync-organization";
 import { startWorker } from "@/lib/jobs/start-worker";
-import { queueTaskStart } from "@/lib/jobs/task-jobs";
+import { TASK_BATCH_POLLERS, TASK_TARGET_CONCURRENCY, queueTaskStart } from "@/lib/jobs/task-jobs";
 import { createTaskRequest, voteOnTaskRequest } from "@/lib/tasks/requests";
 
 type TArgs = { accounts: number; latencyMs: number; batchPollers: number; targetConcurrency: number };
 
 function parseArgs(argv: string[]): TArgs {
-  const args: TArgs = { accounts: 1000, latencyMs: 40, batchPollers: 8, targetConcurrency: 8 };
+  const args: TArgs = { accounts: 1000, latencyMs: 40, batchPollers: TASK_BATCH_POLLERS, targetConcurrency: TASK_TARGET_CONCURRENCY };
   const keys: Record<string, keyof TArgs> = { "--accounts": "accounts", "--latency-ms": "latencyMs", "--batch-pollers": "batchPollers", "--target-concurrency": "targetConcurrency" };
   for (let i = 0; i < argv.length; i += 2) {
     const key = keys[argv[i]!];
@@ -130,10 +133,13 @@ async function main() {
     const before = countCredentials(await simAccounts_(sim.endpoint));
     await control(sim.endpoint, "DELETE", "/_sim/calls");
 
-    let peakRss = process.memoryUsage().rss;
-    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+    // rss() alone: memoryUsage() also walks the heap's spaces, ten times a second on the measured process.
+    let peakRss = process.memoryUsage.rss();
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 100);
     cleanups.unshift(() => clearInterval(sampler));
 
+    const loadBefore = os.loadavg()[0]!;
+    const cpuBefore = cpuTicksByProcess(sim.pid);
     const started = performance.now();
     const { request, plan } = await createTaskRequest({
       actor: operator,
@@ -177,7 +183,9 @@ async function main() {
       await sleep(50);
     }
     const seconds = (performance.now() - started) / 1000;
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    const cpuAfter = cpuTicksByProcess(sim.pid);
+    const loadAfter = os.loadavg()[0]!;
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
     say(`request ${status} after ${seconds.toFixed(1)} s`);
 
     const after = countCredentials(await simAccounts_(sim.endpoint));
@@ -202,6 +210,8 @@ async function main() {
       latencyMs: args.latencyMs,
       batchPollers: args.batchPollers,
       targetConcurrency: args.targetConcurrency,
+      loadAvg1m: [round(loadBefore), round(loadAfter)],
+      cpuSeconds: cpuBefore && cpuAfter ? Object.fromEntries(Object.entries(cpuAfter).map(([k, v]) => [k, round((v - cpuBefore[k as keyof typeof cpuBefore]) / 100)])) : null,
     };
     await runCleanups(cleanups);
     process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -210,6 +220,47 @@ async function main() {
     await runCleanups(cleanups);
     throw err;
   }
+}
+
+/**
+ * CPU time (clock ticks, 100 a second) of this process, of the simulator child's process tree and of
+ * the embedded Postgres (its postmaster and backends). Null where /proc is missing.
+ */
+function cpuTicksByProcess(simPid: number | undefined): { bench: number; postgres: number; simulator: number } | null {
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc").filter((d) => /^\d+$/.test(d));
+  } catch {
+    return null;
+  }
+  const procs = new Map<number, { ppid: number; command: string; ticks: number }>();
+  for (const pid of entries) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      // Fields after the parenthesised command name: state ppid ... utime (12th) stime (13th).
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const command = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      procs.set(Number(pid), { ppid: Number(fields[1]), command, ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  const ancestors = (pid: number): number[] => {
+    const up: number[] = [];
+    for (let p = procs.get(pid)?.ppid ?? 0; p > 1 && up.length < 20; p = procs.get(p)?.ppid ?? 0) up.push(p);
+    return up;
+  };
+  const out = { bench: 0, postgres: 0, simulator: 0 };
+  for (const [pid, p] of procs) {
+    if (pid === process.pid) {
+      out.bench += p.ticks;
+      continue;
+    }
+    const up = ancestors(pid);
+    if (pid === simPid || (simPid !== undefined && up.includes(simPid))) out.simulator += p.ticks;
+    else if (up.includes(process.pid) && p.command.startsWith("postgres")) out.postgres += p.ticks;
+  }
+  return out;
 }
 
 async function benchActor(db: PrismaClient, roles: TRole[], name: string): Promise<TActor> {
@@ -254,7 +305,7 @@ async function runCleanups(cleanups: (() => Promise<unknown> | void)[]) {
   }
 }
 
-type TSimChild = { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; stop: () => Promise<void> };
+type TSimChild = { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; pid: number | undefined; stop: () => Promise<void> };
 
 async function startSimChild(accounts: number, latencyMs: number): Promise<TSimChild> {
   const child = spawn(path.join(process.cwd(), "node_modules/.bin/tsx"), ["sim/aws/cli.ts", "--port", "0", "--accounts", String(accounts), "--latency-ms", String(latencyMs)], {
@@ -269,6 +320,7 @@ async function startSimChild(accounts: number, latencyMs: number): Promise<TSimC
   const config = JSON.parse(first) as { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
   return {
     ...config,
+    pid: child.pid,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

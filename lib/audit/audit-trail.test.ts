@@ -11,7 +11,8 @@ import { appendAuditEvent, AuditKeyRotatedError } from "./append";
 import { copyCheckpoints } from "./copy-checkpoints";
 import { directoryStore } from "./copy-store";
 import { checkpointText, signNote } from "./signed-note";
-import { appendSampleEvents, testSigner } from "./test-helpers";
+import { sequenceAuditTrail, sequencedSeq, startAuditSequencer } from "./sequence";
+import { appendSampleEvents, sequenceNow, testSigner } from "./test-helpers";
 import { verifyAuditTrail } from "./verify";
 
 const signer = testSigner();
@@ -49,10 +50,11 @@ describe("an intact trail", () => {
     await appendSampleEvents(db.prisma, signer, 2);
     await expect(
       db.prisma.$transaction(async (tx) => {
-        await appendAuditEvent(tx, { type: "user.signed_out", payload: {}, actor: SYSTEM }, { signer });
+        await appendAuditEvent(tx, { type: "user.signed_out", payload: {}, actor: SYSTEM });
         throw new Error("the change failed");
       }),
     ).rejects.toThrow("the change failed");
+    expect((await sql.query(`SELECT count(*)::int AS n FROM "AuditPending"`)).rows[0].n).toBe(0);
     const [next] = await appendSampleEvents(db.prisma, signer, 1);
     expect(next.seq).toBe(2);
     expect((await verifyAuditTrail({ databaseUrl: db.url })).ok).toBe(true);
@@ -61,29 +63,58 @@ describe("an intact trail", () => {
   it("refuses a payload its type does not describe", async () => {
     await expect(
       db.prisma.$transaction((tx) =>
-        appendAuditEvent(tx, { type: "scan.cancelled", payload: { scanId: "not-a-uuid" } as never, actor: SYSTEM }, { signer }),
+        appendAuditEvent(tx, { type: "scan.cancelled", payload: { scanId: "not-a-uuid" } as never, actor: SYSTEM }),
       ),
     ).rejects.toThrow();
   });
 
-  it("stays one chain with 20 concurrent writers", async () => {
+  it("stays one chain with 20 concurrent writers and three sequencers racing", async () => {
+    // Three sequencers as three processes would run them: two polling loops (one through a pg pool)
+    // and one called again and again, all while the writers commit.
+    const pool = new pg.Pool({ connectionString: db.url, max: 3 });
+    const loops = [startAuditSequencer({ db: db.prisma, signer, intervalMs: 5 }), startAuditSequencer({ db: pool, signer, intervalMs: 7 })];
+    let writing = true;
+    const caller = (async () => {
+      while (writing) await sequenceAuditTrail({ db: db.prisma, signer, batchSize: 3 });
+    })();
     const writers = Array.from({ length: 20 }, (_, w) =>
       (async () => {
         for (let i = 0; i < 10; i++) {
-          await db.prisma.$transaction((tx) =>
-            appendAuditEvent(tx, { type: "settings.changed", payload: { setting: `w${w}`, to: i }, actor: SYSTEM }, { signer }),
-          );
+          await db.prisma.$transaction(async (tx) => {
+            await appendAuditEvent(tx, { type: "settings.changed", payload: { setting: `w${w}`, to: i }, actor: SYSTEM });
+            // Some writers roll back: no gap may follow.
+            if ((w + i) % 7 === 0) throw new Error("rolled back");
+          }).catch((err: Error) => expect(err.message).toBe("rolled back"));
         }
       })(),
     );
     await Promise.all(writers);
+    writing = false;
+    await caller;
+    await Promise.all(loops.map((l) => l.stop()));
+    await sequenceNow(db.prisma, signer);
+    await pool.end();
+    const committed = 200 - Array.from({ length: 200 }, (_, k) => (Math.floor(k / 10) + (k % 10)) % 7 === 0).filter(Boolean).length;
     const result = await verifyAuditTrail({ databaseUrl: db.url, pageSize: 37 });
     expect(result.problem).toBeNull();
-    expect(result.treeSize).toBe(200);
-    const { rows } = await sql.query(`SELECT count(DISTINCT seq)::int AS n, max(seq)::int AS max FROM "AuditEvent"`);
-    expect(rows[0]).toEqual({ n: 200, max: 199 });
+    expect(result.treeSize).toBe(committed);
+    const { rows } = await sql.query(`SELECT count(DISTINCT seq)::int AS n, max(seq)::int AS max, count(DISTINCT "pendingId")::int AS p FROM "AuditEvent"`);
+    expect(rows[0]).toEqual({ n: committed, max: committed - 1, p: committed });
+    expect((await sql.query(`SELECT count(*)::int AS n FROM "AuditPending"`)).rows[0].n).toBe(0);
+    // Every checkpoint's size is the end of one batch, and the last covers the whole tree.
+    const cps = (await sql.query(`SELECT "size"::int AS size FROM "AuditCheckpoint" ORDER BY "size"`)).rows.map((r: { size: number }) => r.size);
+    expect(cps[cps.length - 1]).toBe(committed);
+    expect(result.checkpoints).toBe(cps.length);
   });
 
+  it("keeps an appended event pending until it is sequenced, and sequenced events name their pending row", async () => {
+    const appended = await db.prisma.$transaction((tx) => appendAuditEvent(tx, { type: "user.signed_out", payload: {}, actor: SYSTEM, time: new Date("2026-12-01T10:00:00.123Z") }));
+    expect((await sql.query(`SELECT count(*)::int AS n FROM "AuditEvent"`)).rows[0].n).toBe(0);
+    expect(await sequencedSeq({ db: db.prisma, pendingId: appended.pendingId, signer })).toBe(0);
+    const { rows } = await sql.query(`SELECT "seq"::int AS seq, "pendingId"::text AS "pendingId", "time" FROM "AuditEvent"`);
+    expect(rows).toEqual([{ seq: 0, pendingId: appended.pendingId, time: new Date("2026-12-01T10:00:00.123Z") }]);
+    expect((await verifyAuditTrail({ databaseUrl: db.url })).ok).toBe(true);
+  });
   it("keeps the old key's window after a rotation and refuses the rotated-out key", async () => {
     await appendSampleEvents(db.prisma, signer, 3);
     const next = testSigner(signer.name);
@@ -95,6 +126,19 @@ describe("an intact trail", () => {
     ]);
     expect((await verifyAuditTrail({ databaseUrl: db.url })).ok).toBe(true);
     await expect(appendSampleEvents(db.prisma, signer, 1)).rejects.toThrow(AuditKeyRotatedError);
+  });
+});
+
+describe("pending events", () => {
+  it.each([
+    ["UPDATE", `UPDATE "AuditPending" SET "type" = 'user.signed_in'`],
+    ["DELETE", `DELETE FROM "AuditPending"`],
+    ["TRUNCATE", `TRUNCATE "AuditPending"`],
+  ])("cannot be changed or removed before they are sequenced: %s", async (_op, statement) => {
+    await db.prisma.$transaction((tx) => appendAuditEvent(tx, { type: "user.signed_out", payload: {}, actor: SYSTEM }));
+    await expect(sql.query(statement)).rejects.toThrow(/append-only/);
+    expect((await sql.query(`SELECT count(*)::int AS n FROM "AuditPending"`)).rows[0].n).toBe(1);
+    expect(await sequenceNow(db.prisma, signer)).toBe(1);
   });
 });
 
@@ -191,8 +235,9 @@ describe("tampering is detected and named", () => {
     await asOwner(`DELETE FROM "AuditEvent"; DELETE FROM "AuditCheckpoint"`);
     await rebuildHead(0);
     for (let i = 0; i < 10; i++) {
-      await db.prisma.$transaction((tx) => appendAuditEvent(tx, { type: "settings.changed", payload: { setting: "x", to: i }, actor: SYSTEM }, { signer }));
+      await db.prisma.$transaction((tx) => appendAuditEvent(tx, { type: "settings.changed", payload: { setting: "x", to: i }, actor: SYSTEM }));
     }
+    await sequenceNow(db.prisma, signer);
     expect((await verifyAuditTrail({ databaseUrl: db.url })).ok).toBe(true);
     expect((await verifyAuditTrail({ databaseUrl: db.url, stores: [store] })).problem).toMatchObject({ kind: "copy", seq: 9 });
   });

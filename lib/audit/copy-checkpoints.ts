@@ -3,6 +3,7 @@
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { checkpointCopyName, type TCopyStore } from "./copy-store";
 import { keyHistory } from "./keys";
+import { flushAuditTrail } from "./sequence";
 
 export type TCopyOutcome = { treeSize: number; copiedTo: string[]; upToDate: string[] };
 
@@ -10,6 +11,8 @@ const LATEST = "latest.txt";
 
 export async function copyCheckpoints(options: { db: PrismaClient; stores: TCopyStore[] }): Promise<TCopyOutcome> {
   const { db, stores } = options;
+  // What has committed is copied: sequenced (and so checkpointed) first.
+  if (stores.length > 0) await flushAuditTrail(db);
   const latest = await db.auditCheckpoint.findFirst({ orderBy: { size: "desc" }, select: { size: true, note: true } });
   const outcome: TCopyOutcome = { treeSize: latest ? Number(latest.size) : 0, copiedTo: [], upToDate: [] };
   if (!latest || stores.length === 0) return outcome;

@@ -12,7 +12,8 @@ import { createGzip } from "node:zlib";
 import pg from "pg";
 import { assertPermission, type TActor } from "@/lib/auth/actor";
 import { appendAuditEvent, toBuffer } from "./append";
-import { canonicalJson, recordFromRow, type TAuditEventRow } from "./canonical";
+import { flushAuditTrail, sequenceAuditTrail } from "./sequence";
+import { canonicalJson, ISO_TIME_SQL, recordFromRow, type TAuditEventRow } from "./canonical";
 import { tarStream, type TTarEntry } from "./bundle/tar";
 import { keyHistory, type TKeyRow } from "./keys";
 import { consistencyRanges, frontierRanges, hashRanges, inclusionRanges, type TRange } from "./merkle";
@@ -50,6 +51,7 @@ export async function exportAuditBundle(options: TExportOptions): Promise<TAudit
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
+    await flushAuditTrail(client, options.signer);
     const bounds = (
       await client.query<{ first: string | null; last: string | null }>(
         `SELECT (SELECT min("seq") FROM "AuditEvent" WHERE $1::timestamptz IS NULL OR "time" >= $1::timestamptz)::text AS first,
@@ -63,24 +65,19 @@ export async function exportAuditBundle(options: TExportOptions): Promise<TAudit
 
     // Recorded before the bundle is cut, so the bundle's whole-log root includes this export.
     await client.query("BEGIN");
-    let treeSize: number;
     try {
-      treeSize = (
-        await appendAuditEvent(
-          client,
-          {
-            type: "audit.exported",
-            actor: options.actor,
-            payload: { from: from?.toISOString() ?? null, to: to?.toISOString() ?? null, firstSeq: empty ? null : first, lastSeq: empty ? null : last },
-          },
-          { signer: options.signer },
-        )
-      ).treeSize;
+      await appendAuditEvent(client, {
+        type: "audit.exported",
+        actor: options.actor,
+        payload: { from: from?.toISOString() ?? null, to: to?.toISOString() ?? null, firstSeq: empty ? null : first, lastSeq: empty ? null : last },
+      });
       await client.query("COMMIT");
     } catch (err) {
       await client.query("ROLLBACK");
       throw err;
     }
+    // Sequenced now (this client, not inside a transaction): the tree then ends at or after this export's event, with a checkpoint.
+    const treeSize = (await sequenceAuditTrail({ db: client, signer: options.signer })).treeSize;
 
     const start = empty ? treeSize : first;
     const end = empty
@@ -171,7 +168,7 @@ async function writeEvents(client: pg.Client, dir: string, start: number, end: n
   };
   for (let next = start; next < end; ) {
     const { rows } = await client.query<TAuditEventRow & { leafHash: Buffer }>(
-      `SELECT "seq"::text AS seq, "time", "type", "actorType", "actorUserId"::text AS "actorUserId", "actorIssuer", "actorSubject",
+      `SELECT "seq"::text AS seq, ${ISO_TIME_SQL('"time"')} AS "time", "type", "actorType", "actorUserId"::text AS "actorUserId", "actorIssuer", "actorSubject",
               "actorEmail", "actorRoles", "sourceIp", "userAgent", "requestId", "organizationId", "targetType", "targetId", "payload", "leafHash"
        FROM "AuditEvent" WHERE "seq" >= $1::bigint AND "seq" < $2::bigint ORDER BY "AuditEvent"."seq" LIMIT $3`,
       [String(next), String(end), pageSize],

@@ -5,6 +5,7 @@ import { getConfig } from "@/lib/config";
 import { prisma as defaultDb } from "@/lib/db/client";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { configuredCopyStores } from "./copy-store";
+import { flushAuditTrail } from "./sequence";
 
 export type TChainStatus = {
   treeSize: number;
@@ -26,6 +27,7 @@ export type TChainStatus = {
 export async function getChainStatus(options: { actor: TActor; db?: PrismaClient }): Promise<TChainStatus> {
   assertPermission(options.actor, "audit.read");
   const db = options.db ?? defaultDb;
+  await flushAuditTrail(db);
   const [head, key, verified] = await Promise.all([
     db.auditHead.findUnique({ where: { id: 1 } }),
     db.auditSigningKey.findFirst({ orderBy: { id: "desc" } }),

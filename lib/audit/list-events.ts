@@ -6,6 +6,7 @@ import { prisma as defaultDb } from "@/lib/db/client";
 import { Prisma, type PrismaClient } from "@/lib/db/generated/client";
 import { AppError } from "@/lib/errors";
 import { AUDIT_EVENT_TYPES, type TAuditEventType } from "./event-types";
+import { flushAuditTrail } from "./sequence";
 
 const ZTime = z.string().datetime({ offset: true, message: "must be an ISO 8601 time, e.g. 2026-12-01T00:00:00Z" }).transform((v) => new Date(v));
 const emptyToUndefined = (v: unknown) => (v === "" || v === null ? undefined : v);
@@ -50,6 +51,7 @@ export type TAuditEventPage = { events: TAuditEventSummary[]; nextBefore: number
 export async function listAuditEvents(options: { actor: TActor; query: TListAuditEventsQuery; db?: PrismaClient }): Promise<TAuditEventPage> {
   assertPermission(options.actor, "audit.read");
   const db = options.db ?? defaultDb;
+  await flushAuditTrail(db);
   const q = options.query;
   const where: Prisma.AuditEventWhereInput[] = [];
   if (q.type) where.push({ type: { in: q.type } });
@@ -99,6 +101,7 @@ export type TAuditEventDetail = TAuditEventSummary & {
 export async function getAuditEvent(options: { actor: TActor; seq: number; db?: PrismaClient }): Promise<TAuditEventDetail> {
   assertPermission(options.actor, "audit.read");
   const db = options.db ?? defaultDb;
+  await flushAuditTrail(db);
   const r = await db.auditEvent.findUnique({ where: { seq: BigInt(options.seq) } });
   if (!r) throw new AppError("NOT_FOUND", `Audit event ${options.seq} does not exist.`);
   const checkpoint = await db.auditCheckpoint.findFirst({ where: { size: { gt: r.seq } }, orderBy: { size: "asc" }, select: { note: true } });

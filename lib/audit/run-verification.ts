@@ -6,10 +6,15 @@ import { prisma as defaultDb } from "@/lib/db/client";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { appendAuditEvent, type TAuditTx } from "./append";
 import { configuredCopyStores, type TCopyStore } from "./copy-store";
+import { flushAuditTrail, sequencedSeq } from "./sequence";
 import type { TAuditSigner } from "./signing-key";
 import { verifyAuditTrail, type TVerifyResult } from "./verify";
 
-export type TVerificationRun = TVerifyResult & { recordedSeq: number | null };
+export type TVerificationRun = TVerifyResult & {
+  /** The audit.verified event: its pending id inside the recording transaction, its seq once sequenced. */
+  recordedEventId: string | null;
+  recordedSeq: number | null;
+};
 
 export async function runAuditVerification(options: {
   actor: TCaller;
@@ -30,29 +35,28 @@ export async function runAuditVerification(options: {
   const databaseUrl = options.databaseUrl ?? process.env.DATABASE_URL;
   if (!databaseUrl) throw new Error("DATABASE_URL is not set.");
   const stores = options.stores ?? configuredCopyStores(getConfig());
-  const result = await verifyAuditTrail({ databaseUrl, stores, onProgress: options.onProgress });
-  if (options.record === false) return { ...result, recordedSeq: null };
   const db = options.db ?? defaultDb;
+  // Every event committed before the run is part of what it verifies.
+  if (options.record !== false) await flushAuditTrail(db, options.signer);
+  const result = await verifyAuditTrail({ databaseUrl, stores, onProgress: options.onProgress });
+  if (options.record === false) return { ...result, recordedEventId: null, recordedSeq: null };
   const appended = await db.$transaction(async (tx) => {
-    const event = await appendAuditEvent(
-      tx,
-      {
-        type: "audit.verified",
-        actor: options.actor,
-        payload: {
-          ok: result.ok,
-          treeSize: result.treeSize,
-          checkpoints: result.checkpoints,
-          copies: result.copies,
-          durationMs: result.durationMs,
-          problem: result.problem?.message ?? null,
-          firstBadSeq: result.problem?.seq ?? null,
-        },
+    const event = await appendAuditEvent(tx, {
+      type: "audit.verified",
+      actor: options.actor,
+      payload: {
+        ok: result.ok,
+        treeSize: result.treeSize,
+        checkpoints: result.checkpoints,
+        copies: result.copies,
+        durationMs: result.durationMs,
+        problem: result.problem?.message ?? null,
+        firstBadSeq: result.problem?.seq ?? null,
       },
-      { signer: options.signer },
-    );
-    await options.onRecorded?.(tx, { ...result, recordedSeq: event.seq });
+    });
+    await options.onRecorded?.(tx, { ...result, recordedEventId: event.pendingId, recordedSeq: null });
     return event;
   });
-  return { ...result, recordedSeq: appended.seq };
+  const recordedSeq = await sequencedSeq({ db, pendingId: appended.pendingId, signer: options.signer });
+  return { ...result, recordedEventId: appended.pendingId, recordedSeq };
 }

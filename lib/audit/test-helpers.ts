@@ -1,7 +1,8 @@
 // Shared by audit tests: a throwaway signer and a few events appended the way the app does.
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { SYSTEM } from "@/lib/auth/actor";
-import { appendAuditEvent, type TAppendedAuditEvent } from "./append";
+import { appendAuditEvent } from "./append";
+import { sequenceAuditTrail } from "./sequence";
 import { createAuditSigner, generateSigningKeyPem, loadPrivateKey, type TAuditSigner } from "./signing-key";
 
 export function testSigner(origin = "test.rootwarden/audit"): TAuditSigner {
@@ -16,17 +17,22 @@ export const TEST_USER = {
   roles: ["auditor" as const],
 };
 
-/** Appends n org.synced / scan.started events, one transaction each. */
-export async function appendSampleEvents(db: PrismaClient, signer: TAuditSigner, n: number): Promise<TAppendedAuditEvent[]> {
-  const out: TAppendedAuditEvent[] = [];
+export type TSampleEvent = { pendingId: string; seq: number; treeSize: number };
+
+/** Sequences what is pending with the test's signer (as a worker would); returns the tree size. */
+export async function sequenceNow(db: PrismaClient, signer: TAuditSigner): Promise<number> {
+  return (await sequenceAuditTrail({ db, signer })).treeSize;
+}
+
+/** Appends n org.synced / scan.started events, one transaction each, each sequenced (its own checkpoint) at once. */
+export async function appendSampleEvents(db: PrismaClient, signer: TAuditSigner, n: number): Promise<TSampleEvent[]> {
+  const out: TSampleEvent[] = [];
   for (let i = 0; i < n; i++) {
-    out.push(
-      await db.$transaction((tx) =>
+    const appended = await db.$transaction((tx) =>
         i % 2 === 0
           ? appendAuditEvent(
               tx,
               { type: "org.synced", payload: { ous: i, accounts: 10 + i, leftOrg: 0, problems: [] }, actor: SYSTEM, organizationId: "o-test1234" },
-              { signer },
             )
           : appendAuditEvent(
               tx,
@@ -38,10 +44,10 @@ export async function appendSampleEvents(db: PrismaClient, signer: TAuditSigner,
                 target: { type: "ORG", id: "o-test1234" },
                 request: { ip: "10.0.0.1", userAgent: "vitest", requestId: `req-${i}` },
               },
-              { signer },
             ),
-      ),
     );
+    const treeSize = await sequenceNow(db, signer);
+    out.push({ pendingId: appended.pendingId, seq: treeSize - 1, treeSize });
   }
   return out;
 }

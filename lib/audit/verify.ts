@@ -4,7 +4,7 @@
 // the first break: its seq and what differs, including gaps and a missing tail.
 import pg from "pg";
 import { toBuffer } from "./append";
-import { canonicalBytes, recordFromRow, type TAuditEventRow } from "./canonical";
+import { canonicalBytes, ISO_TIME_SQL, recordFromRow, type TAuditEventRow } from "./canonical";
 import type { TCopyStore } from "./copy-store";
 import { sizeFromCopyName } from "./copy-store";
 import { isKnownKey, keyFor, keyHistory, keyRing, type TKeyRing, type TKeyRow, type TSigningKeyRecord } from "./keys";
@@ -84,14 +84,23 @@ export async function verifyAuditTrail(options: TVerifyOptions): Promise<TVerify
     };
     let lastCheckpointSize = 0;
 
-    for (;;) {
-      const { rows } = await client.query<TEventRow>(
-        `SELECT "seq"::text AS seq, "time", "type", "actorType", "actorUserId"::text AS "actorUserId", "actorIssuer", "actorSubject",
+    // One page ahead: Postgres reads and sends the next page while this process hashes the current one.
+    const readPage = (after: string) => {
+      const page = client.query<TEventRow>(
+        `SELECT "seq"::text AS seq, ${ISO_TIME_SQL('"time"')} AS "time", "type", "actorType", "actorUserId"::text AS "actorUserId", "actorIssuer", "actorSubject",
                 "actorEmail", "actorRoles", "sourceIp", "userAgent", "requestId", "organizationId", "targetType", "targetId",
                 "payload", "leafHash", "chainHash"
-         FROM "AuditEvent" WHERE "seq" >= $1::bigint ORDER BY "AuditEvent"."seq" LIMIT $2`,
-        [String(size), pageSize],
+         FROM "AuditEvent" WHERE "seq" > $1::bigint ORDER BY "AuditEvent"."seq" LIMIT $2`,
+        [after, pageSize],
       );
+      // A break found in the current page leaves this one unread: not an unhandled rejection.
+      page.catch(() => undefined);
+      return page;
+    };
+    let nextPage = readPage("-1");
+    for (;;) {
+      const { rows } = await nextPage;
+      if (rows.length === pageSize) nextPage = readPage(String(rows[rows.length - 1].seq));
       for (const row of rows) {
         const seq = Number(row.seq);
         if (seq !== size) {
@@ -102,7 +111,7 @@ export async function verifyAuditTrail(options: TVerifyOptions): Promise<TVerify
           throw new Break({
             kind: "content",
             seq,
-            message: `Event seq ${seq} (${row.type}, ${row.time.toISOString()}) was changed after it was written: its fields hash to leaf ${hex(leaf)}, but it was recorded with leaf ${hex(row.leafHash)}.`,
+            message: `Event seq ${seq} (${row.type}, ${String(row.time)}) was changed after it was written: its fields hash to leaf ${hex(leaf)}, but it was recorded with leaf ${hex(row.leafHash)}.`,
           });
         }
         chain = chainHash(chain, leaf);

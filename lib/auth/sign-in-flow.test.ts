@@ -11,6 +11,7 @@ import { testConfig } from "./test-helpers";
 import { postgresSessionStore } from "./user-sessions";
 import type { AuthOptions } from "next-auth";
 import type { TConfig } from "@/lib/config";
+import { flushAuditTrail } from "@/lib/audit/sequence";
 
 const APP_URL = "http://127.0.0.1:3999";
 const CLIENT = { clientId: "rootwarden", clientSecret: "rootwarden-dev-secret", redirectUris: [`${APP_URL}/api/auth/callback/oidc`] };
@@ -227,6 +228,7 @@ describe("sign-in through the dev IdP", () => {
     expect(authTime).toBeLessThanOrEqual(Date.now());
     const session = await db.prisma.userSession.findFirstOrThrow({ where: { user: { subject: "demo-operator" } }, orderBy: { createdAt: "desc" } });
     expect(session.authTime?.getTime()).toBe(authTime);
+    await flushAuditTrail(db.prisma);
     const event = await db.prisma.auditEvent.findFirstOrThrow({ where: { type: "user.signed_in", actorSubject: "demo-operator" }, orderBy: { seq: "desc" } });
     expect(event.payload).toMatchObject({ authTime: new Date(authTime).toISOString() });
   });
@@ -255,6 +257,7 @@ describe("sign-in through the dev IdP", () => {
     expect(await actorFromCookies(oldCookie, config, { sessions })).toBeNull();
     const oldRow = await db.prisma.userSession.findUniqueOrThrow({ where: { id: oldSid ?? "" } });
     expect(oldRow.revokedReason).toBe("REPLACED_BY_SIGN_IN");
+    await flushAuditTrail(db.prisma);
     const event = await db.prisma.auditEvent.findFirstOrThrow({ where: { type: "user.signed_in", actorSubject: "demo-approver" }, orderBy: { seq: "desc" } });
     expect(event.payload).toMatchObject({ replacedSessionId: oldSid, authTime: fresh?.authTime?.toISOString() });
   });

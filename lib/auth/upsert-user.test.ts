@@ -5,6 +5,7 @@ import { createTestDatabase, type TTestDatabase } from "@/lib/db/test-db";
 import type { TActor } from "./actor";
 import { listUsers } from "./list-users";
 import { upsertUserAtSignIn } from "./upsert-user";
+import { flushAuditTrail } from "@/lib/audit/sequence";
 
 let db: TTestDatabase;
 beforeAll(async () => {
@@ -50,6 +51,7 @@ describe("upsertUserAtSignIn", () => {
     const again = await upsertUserAtSignIn({ ...profile("sub-carol"), authTime }, { db: db.prisma, maxAgeSeconds: 3600, now, previousSessionId: carol.sessionId });
     expect(await db.prisma.userSession.findUniqueOrThrow({ where: { id: carol.sessionId } })).toMatchObject({ revokedReason: "REPLACED_BY_SIGN_IN" });
     expect(await db.prisma.userSession.findUniqueOrThrow({ where: { id: again.sessionId } })).toMatchObject({ revokedAt: null, authTime });
+    await flushAuditTrail(db.prisma);
     const event = await db.prisma.auditEvent.findFirstOrThrow({ where: { type: "user.signed_in", actorSubject: "sub-carol" }, orderBy: { seq: "desc" } });
     expect(event.payload).toEqual({ groups: [], roles: ["approver"], authTime: authTime.toISOString(), replacedSessionId: carol.sessionId });
     // A garbage id from a foreign cookie is ignored, not a database error.

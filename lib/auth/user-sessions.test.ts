@@ -9,6 +9,7 @@ import { testConfig } from "./test-helpers";
 import { upsertUserAtSignIn } from "./upsert-user";
 import { encodeSessionCookie } from "./session";
 import { SESSION_CHECK_CACHE_MS, clearSessionCheckCache, endUserSession, postgresSessionStore, revokeUserSessions } from "./user-sessions";
+import { flushAuditTrail } from "@/lib/audit/sequence";
 
 let db: TTestDatabase;
 beforeAll(async () => {
@@ -72,6 +73,7 @@ describe("server-side sessions", () => {
     expect(await actorOf(first.request())).not.toBeNull();
     const demoted = await signIn("sub-roles", ["viewer"]);
     expect(demoted.endedSessions).toBe(2);
+    await flushAuditTrail(db.prisma);
     const revoked = await db.prisma.auditEvent.findFirstOrThrow({ where: { type: "user.sessions_revoked", targetId: demoted.id } });
     expect(revoked.payload).toMatchObject({ userId: demoted.id, sessions: 2 });
     expect(await actorOf(first.request())).toBeNull();
@@ -90,6 +92,7 @@ describe("server-side sessions", () => {
     expect(await revokeUserSessions({ actor: admin, userId: a.id, now: new Date(), db: db.prisma })).toEqual({ userId: a.id, ended: 2 });
     expect(await actorOf(a.request())).toBeNull();
     expect(await actorOf(b.request())).toBeNull();
+    await flushAuditTrail(db.prisma);
     const event = await db.prisma.auditEvent.findFirstOrThrow({ where: { type: "user.sessions_revoked", targetId: a.id }, orderBy: { seq: "desc" } });
     expect(event).toMatchObject({ actorUserId: admin.userId, actorRoles: ["admin"] });
     expect(event.payload).toMatchObject({ userId: a.id, sessions: 2 });

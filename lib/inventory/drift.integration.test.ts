@@ -12,6 +12,7 @@ import { DRIFT_MESSAGE_LIST, notifyPendingDrift, recordDrift } from "./record-dr
 import { expectedStatus, startInventoryFixture, waitForScan, type TInventoryFixture } from "./scan-test-helpers";
 import { startScan } from "./start-scan";
 import { syncOrganization } from "./sync-organization";
+import { flushAuditTrail } from "@/lib/audit/sequence";
 
 let f: TInventoryFixture<AwsSim>;
 let worker: TWorker;
@@ -45,7 +46,10 @@ async function scanOrg() {
 }
 
 const drifts = (where: Record<string, unknown> = {}) => f.db.prisma.driftEvent.findMany({ where, orderBy: { detectedAt: "asc" } });
-const driftAudits = () => f.db.prisma.auditEvent.findMany({ where: { type: "drift.detected" }, orderBy: { seq: "asc" } });
+const driftAudits = async () => {
+  await flushAuditTrail(f.db.prisma);
+  return f.db.prisma.auditEvent.findMany({ where: { type: "drift.detected" }, orderBy: { seq: "asc" } });
+};
 const outbox = (event: string) => f.db.prisma.notification.findMany({ where: { event }, orderBy: { createdAt: "asc" } });
 
 describe("drift between scans", () => {

@@ -5,20 +5,12 @@ import { copyCheckpoints } from "@/lib/audit/copy-checkpoints";
 import { configuredCopyStores } from "@/lib/audit/copy-store";
 import { getConfig } from "@/lib/config";
 import type { PrismaClient } from "@/lib/db/generated/client";
+import { AUDIT_COPY_QUEUE } from "./queues";
 
-export const AUDIT_COPY_QUEUE = "audit-checkpoint-copy";
-
-const ensured = new WeakSet<PgBoss>();
-
-async function ensureAuditQueue(boss: PgBoss): Promise<void> {
-  if (ensured.has(boss)) return;
-  await boss.createQueue(AUDIT_COPY_QUEUE, { retryLimit: 2, retryDelay: 5, expireInSeconds: 5 * 60 });
-  ensured.add(boss);
-}
+export { AUDIT_COPY_QUEUE } from "./queues";
 
 export async function registerAuditJobs(boss: PgBoss, options: { db: PrismaClient; log: (line: string) => void; cron?: string }): Promise<void> {
   const stores = configuredCopyStores(getConfig());
-  await ensureAuditQueue(boss);
   if (stores.length === 0) {
     options.log("audit: no AUDIT_COPY_DIR or AUDIT_COPY_S3_BUCKET set; checkpoints are not copied outside Postgres");
     await boss.unschedule(AUDIT_COPY_QUEUE);
@@ -37,7 +29,6 @@ export async function registerAuditJobs(boss: PgBoss, options: { db: PrismaClien
  */
 export async function requestAuditCopy(boss: PgBoss): Promise<void> {
   try {
-    await ensureAuditQueue(boss);
     await boss.send(AUDIT_COPY_QUEUE, {}, { singletonKey: "copy", retryLimit: 2 });
   } catch (err) {
     console.warn(`[audit] could not request a checkpoint copy (the next minute's copy will do it): ${err instanceof Error ? err.message : String(err)}`);

@@ -8,11 +8,11 @@ import { AwsCallError } from "@/lib/aws/errors";
 import { AppError } from "@/lib/errors";
 import { performAwsRead, ZAwsRead, type TAwsRead, type TAwsReader, type TReadOutput } from "@/lib/tasks/aws-reads";
 import { getJobClient } from "./boss";
+import { AWS_READ_QUEUE } from "./queues";
 
-export const AWS_READ_QUEUE = "aws-read";
+export { AWS_READ_QUEUE } from "./queues";
 
 export async function registerAwsReadJobs(boss: PgBoss, options: { aws: () => TAwsContext; log: (line: string) => void }): Promise<void> {
-  await boss.createQueue(AWS_READ_QUEUE, { retryLimit: 0, expireInSeconds: 60, retentionSeconds: 3600 });
   await boss.work(AWS_READ_QUEUE, { pollingIntervalSeconds: 0.5, localConcurrency: 4 }, async ([job]) => {
     const read = ZAwsRead.safeParse(job!.data);
     if (!read.success) return { ok: false, code: "InvalidInput", message: "The read request is malformed." } satisfies TReadOutput;
@@ -29,7 +29,6 @@ export async function registerAwsReadJobs(boss: PgBoss, options: { aws: () => TA
 
 /** Queues the read and waits for a worker's answer (AppError when none comes or AWS refused). */
 export async function awsReadViaWorker(boss: PgBoss, read: TAwsRead, options: { timeoutMs?: number } = {}): Promise<unknown> {
-  await boss.createQueue(AWS_READ_QUEUE, { retryLimit: 0, expireInSeconds: 60, retentionSeconds: 3600 });
   const id = await boss.send(AWS_READ_QUEUE, read, { retryLimit: 0, expireInSeconds: 60 });
   if (!id) throw new AppError("UNAVAILABLE", "Could not queue the AWS read. Check that Postgres is reachable and try again.");
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);

@@ -1,8 +1,10 @@
 // Upgrading from pg-boss 10: its schema (version 24) is one pg-boss 12 refuses to migrate, so
-// createBoss replaces it; a current schema and its jobs are left alone.
+// createBoss replaces it; a current schema and its jobs are left alone. And every queue exists once
+// createBoss returns.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TTestDatabase } from "@/lib/db/test-db";
 import { OLDEST_MIGRATABLE_BOSS_SCHEMA, QUEUES, createBoss, dropUnmigratableSchema } from "./boss";
+import { QUEUE_OPTIONS, TASK_QUEUES } from "./queues";
 
 describe("createBoss on a database with an older pg-boss schema", () => {
   let db: TTestDatabase;
@@ -42,6 +44,25 @@ describe("createBoss on a database with an older pg-boss schema", () => {
       expect(await dropUnmigratableSchema(empty.url, () => {})).toBe(false);
     } finally {
       await empty.drop();
+    }
+  });
+});
+
+describe("createBoss", () => {
+  it("creates every queue once at start, so a send-only client can send to any of them", async () => {
+    const fresh = await createTestDatabase();
+    try {
+      const boss = await createBoss({ databaseUrl: fresh.url, role: "client" });
+      try {
+        const queues = await boss.getQueues();
+        expect(queues.map((q) => q.name).sort()).toEqual(Object.keys(QUEUE_OPTIONS).sort());
+        expect(queues.find((q) => q.name === TASK_QUEUES.batch)).toMatchObject({ retryLimit: 5, expireInSeconds: 14 * 60 });
+        expect(await boss.send(TASK_QUEUES.start, { requestId: "r" })).toEqual(expect.any(String));
+      } finally {
+        await boss.stop({ graceful: false, close: true });
+      }
+    } finally {
+      await fresh.drop();
     }
   });
 });

@@ -1,26 +1,13 @@
-// pg-boss (the job queue, in Postgres) set-up: queue names and options, and the per-process client
-// used to enqueue jobs from processes that do not run workers (web requests, scripts).
+// pg-boss (the job queue, in Postgres) set-up: the boss with every queue created (queues.ts), and the
+// per-process client used to enqueue jobs from processes that do not run workers (web requests, scripts).
 import pg from "pg";
 import { PgBoss } from "pg-boss";
+import { QUEUE_OPTIONS } from "./queues";
 
-export const QUEUES = {
-  /** One job = one batch of accounts of one scan. */
-  scanBatch: "inventory-scan-batch",
-  /** Cron tick that starts the scheduled full scan when one is due. */
-  scheduledScan: "inventory-scheduled-scan",
-  /** Cron tick that repairs scans whose accounts no live job covers any more (see recover-scans.ts). */
-  scanRecovery: "inventory-scan-recovery",
-} as const;
+export { QUEUES, SCAN_BATCH_JOB } from "./queues";
 
 /** pg-boss's schema: recovery reads its job table to see which batches are still live. */
 export const BOSS_SCHEMA = "pgboss";
-
-/**
- * A batch whose worker died is retried once its expiry passes; accounts already finished are not
- * audited again (their ScanAccount row is no longer PENDING). Finished and failed jobs stay in the
- * job table for pg-boss's default 7 days, which is what recovery reads to count its rounds.
- */
-export const SCAN_BATCH_JOB = { retryLimit: 5, retryDelay: 5, retryBackoff: true, expireInSeconds: 15 * 60 } as const;
 
 /** `round`: 0 for the batches startScan queues, n for the n-th time recovery queued these accounts again. */
 export type TScanBatchJob = { scanId: string; accountIds: string[]; round?: number };
@@ -92,11 +79,9 @@ export async function dropUnmigratableSchema(databaseUrl: string, log: (line: st
   }
 }
 
+/** Creates every queue of queues.ts (an existing queue is left as it is); createBoss calls it once. */
 export async function ensureQueues(boss: PgBoss): Promise<void> {
-  await boss.createQueue(QUEUES.scanBatch, { ...SCAN_BATCH_JOB });
-  // A tick that cannot run now is worthless later: no retries, short expiry.
-  await boss.createQueue(QUEUES.scheduledScan, { retryLimit: 0, expireInSeconds: 30 * 60 });
-  await boss.createQueue(QUEUES.scanRecovery, { retryLimit: 0, expireInSeconds: 10 * 60 });
+  for (const [name, options] of Object.entries(QUEUE_OPTIONS)) await boss.createQueue(name, options);
 }
 
 const globalForJobs = globalThis as unknown as { rootwardenJobClient?: Promise<PgBoss> };

@@ -3,25 +3,14 @@
 import type { PgBoss } from "pg-boss";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { deliverDueNotifications, type TDeliverOptions } from "@/lib/notify/deliver";
+import { NOTIFY_QUEUE } from "./queues";
 
-export const NOTIFY_QUEUE = "notify-deliver";
-
-const ensured = new WeakSet<PgBoss>();
-
-async function ensureNotifyQueue(boss: PgBoss): Promise<void> {
-  if (ensured.has(boss)) return;
-  // The rows carry their own retry state; a round that fails is simply followed by the next one.
-  // "short": at most one queued job per singleton key, so a burst of changes coalesces into one
-  // round, while a round already running does not swallow a request made after its claim.
-  await boss.createQueue(NOTIFY_QUEUE, { policy: "short", retryLimit: 0, expireInSeconds: 5 * 60 });
-  ensured.add(boss);
-}
+export { NOTIFY_QUEUE } from "./queues";
 
 export async function registerNotifyJobs(
   boss: PgBoss,
   options: { db: PrismaClient; log: (line: string) => void; cron?: string; deliver?: Omit<TDeliverOptions, "db"> },
 ): Promise<void> {
-  await ensureNotifyQueue(boss);
   await boss.work(NOTIFY_QUEUE, { pollingIntervalSeconds: 1 }, async () => {
     try {
       // Rounds until nothing is due now, so a burst is not left for the next minute.
@@ -49,7 +38,6 @@ export async function registerNotifyJobs(
  */
 export async function requestNotificationDelivery(boss: PgBoss): Promise<void> {
   try {
-    await ensureNotifyQueue(boss);
     await boss.send(NOTIFY_QUEUE, {}, { singletonKey: "now" });
   } catch (err) {
     console.warn(`[notify] could not request a delivery (the next minute's round will do it): ${err instanceof Error ? err.message : String(err)}`);

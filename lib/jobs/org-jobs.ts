@@ -7,26 +7,17 @@ import { redactSecrets } from "@/lib/aws/errors";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { syncOrganization } from "@/lib/inventory/sync-organization";
 import { requestAuditCopy } from "./audit-jobs";
+import { ORG_SYNC_QUEUE } from "./queues";
 
-export const ORG_SYNC_QUEUE = "org-sync";
+export { ORG_SYNC_QUEUE } from "./queues";
 export type TOrgSyncJob = { requestedById: string | null };
-
-const ensured = new WeakSet<PgBoss>();
-
-export async function ensureOrgQueues(boss: PgBoss): Promise<void> {
-  if (ensured.has(boss)) return;
-  await boss.createQueue(ORG_SYNC_QUEUE, { retryLimit: 2, retryDelay: 10, retryBackoff: true, expireInSeconds: 15 * 60 });
-  ensured.add(boss);
-}
 
 /** Queues one sync; while one is queued, another request joins it (singleton). Returns the job id (null: joined). */
 export async function queueOrgSync(boss: PgBoss, job: TOrgSyncJob & { id: string }): Promise<string | null> {
-  await ensureOrgQueues(boss);
   return boss.send(ORG_SYNC_QUEUE, { requestedById: job.requestedById } satisfies TOrgSyncJob, { id: job.id, singletonKey: "org-sync" });
 }
 
 export async function registerOrgJobs(boss: PgBoss, o: { db: PrismaClient; aws: () => TAwsContext; log: (line: string) => void }): Promise<void> {
-  await ensureOrgQueues(boss);
   await boss.work<TOrgSyncJob>(ORG_SYNC_QUEUE, { pollingIntervalSeconds: 1 }, async () => {
     try {
       const out = await syncOrganization({ actor: SYSTEM, db: o.db, aws: o.aws() });

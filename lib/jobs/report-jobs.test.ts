@@ -11,6 +11,7 @@ import { FRESHNESS_HOURS, actorWith, seedOrganization } from "@/lib/inventory/li
 import { updateReportSchedule } from "@/lib/reports/report-schedule";
 import { createBoss } from "./boss";
 import { REPORT_SCHEDULE_QUEUE, registerReportJobs } from "./report-jobs";
+import { flushAuditTrail } from "@/lib/audit/sequence";
 
 let db: TTestDatabase;
 let pool: pg.Pool;
@@ -52,6 +53,7 @@ describe("the scheduled report job", () => {
     const id = await boss.send(REPORT_SCHEDULE_QUEUE, {});
     await waitFor(async () => (await boss.findJobs(REPORT_SCHEDULE_QUEUE, { id: id! }))[0]?.state === "completed");
     expect(readdirSync(dir).sort()).toEqual(["rootwarden-compliance-o-test000001-20261130T235959Z.csv", "rootwarden-compliance-o-test000001-20261130T235959Z.pdf"]);
+    await flushAuditTrail(db.prisma);
     expect(await db.prisma.auditEvent.count({ where: { type: "report.exported", actorType: "SYSTEM" } })).toBe(2);
     expect(lines.filter((l) => l.includes("written to"))).toHaveLength(2);
   });

@@ -12,6 +12,7 @@ import { createLimiter } from "@/lib/aws/limit";
 import { recoverStalledScans } from "@/lib/inventory/recover-scans";
 import { batchFailure, failRemainingAccounts, runScanBatch } from "@/lib/inventory/scan-batch";
 import { runScheduledScanIfDue } from "@/lib/inventory/scan-scheduled";
+import { startAuditSequencer } from "@/lib/audit/sequence";
 import { registerAuditJobs } from "./audit-jobs";
 import { registerAwsReadJobs } from "./aws-reads";
 import { registerTaskJobs } from "./task-jobs";
@@ -108,6 +109,8 @@ export async function startWorker(options: TWorkerOptions = {}): Promise<TWorker
   if (intervalHours > 0) await boss.schedule(QUEUES.scheduledScan, options.scheduleCron ?? "*/10 * * * *");
   else await boss.unschedule(QUEUES.scheduledScan);
   await registerAuditJobs(boss, { db, log });
+  // Committed audit events get their seq, hashes and signed checkpoint within a poll interval.
+  const sequencer = startAuditSequencer({ db, log: (line) => log(`audit: ${line}`) });
   if (options.tasks !== false) {
     await registerTaskJobs(boss, {
       db,
@@ -134,6 +137,7 @@ export async function startWorker(options: TWorkerOptions = {}): Promise<TWorker
       await boss.stop({ graceful: true, timeout: 30_000 });
       stopping.abort();
       await reportPool.end();
+      await sequencer.stop();
     },
   };
 }

@@ -7,6 +7,7 @@ import { runAuditVerification } from "@/lib/audit/run-verification";
 import { appendSampleEvents, testSigner } from "@/lib/audit/test-helpers";
 import { createTestDatabase, type TTestDatabase } from "@/lib/db/test-db";
 import { notifyAuditVerificationFailed } from "./notify-verification-failed";
+import { flushAuditTrail } from "@/lib/audit/sequence";
 
 const signer = testSigner();
 let db: TTestDatabase;
@@ -41,20 +42,23 @@ describe("audit.verification_failed", () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
       event: "audit.verification_failed",
-      idempotencyKey: `audit.verification_failed:${run.recordedSeq}`,
+      idempotencyKey: `audit.verification_failed:${run.recordedEventId}`,
       title: "Audit trail verification failed at event 2",
       link: "/audit",
     });
     // Same transaction as the recorded run: the audit.verified event it is about exists with ok=false.
+    await flushAuditTrail(db.prisma, signer);
     const recorded = await db.prisma.auditEvent.findFirstOrThrow({ where: { seq: run.recordedSeq! } });
     expect(recorded).toMatchObject({ type: "audit.verified", payload: expect.objectContaining({ ok: false, firstBadSeq: 2 }) });
   });
 
   it("a hook that throws rolls the recorded run back with it", async () => {
+    await flushAuditTrail(db.prisma, signer);
     const before = await db.prisma.auditEvent.count();
     await expect(
       runAuditVerification({ actor: SYSTEM, databaseUrl: db.url, db: db.prisma, stores: [], signer, onRecorded: async () => { throw new Error("outbox down"); } }),
     ).rejects.toThrow("outbox down");
+    await flushAuditTrail(db.prisma, signer);
     expect(await db.prisma.auditEvent.count()).toBe(before);
   });
 });

@@ -11,14 +11,15 @@ export async function notifyAuditVerificationFailed(tx: TNotifyTx, run: TVerific
   return enqueueNotification(tx, {
     event: "audit.verification_failed",
     organizationId: null,
-    // One verification run, one message: the audit.verified event it is about has its own seq.
-    idempotencyKey: `audit.verification_failed:${run.recordedSeq ?? now.getTime()}`,
+    // One verification run, one message: the audit.verified event it is about (its pending id: this
+    // runs in the transaction that records it, before it has a seq).
+    idempotencyKey: `audit.verification_failed:${run.recordedEventId ?? now.getTime()}`,
     title: `Audit trail verification failed${where}`,
     text: `${run.problem?.message ?? "The audit trail did not verify."} Do not trust the trail after this point until it is investigated; the Audit page shows the chain status.`.slice(0, 3000),
     link: "/audit",
     audience: "everyone",
-    subject: { type: "AUDIT", id: String(run.recordedSeq ?? "unrecorded") },
-    data: { treeSize: run.treeSize, problemKind: run.problem?.kind ?? null, firstBadSeq: run.problem?.seq ?? null, recordedSeq: run.recordedSeq },
+    subject: { type: "AUDIT", id: run.recordedEventId ?? "unrecorded" },
+    data: { treeSize: run.treeSize, problemKind: run.problem?.kind ?? null, firstBadSeq: run.problem?.seq ?? null, recordedEventId: run.recordedEventId },
     time: now,
   });
 }

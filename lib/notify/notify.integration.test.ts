@@ -23,6 +23,7 @@ import type { TSendMail } from "./send";
 import { sendTestNotification } from "./send-test-notification";
 import { updateChannel } from "./update-channel";
 import { BlockedAddressError } from "./url-guard";
+import { flushAuditTrail } from "@/lib/audit/sequence";
 
 const ADMIN: TActor = { userId: "00000000-0000-4000-8000-0000000000ad", subject: "admin-sub", email: "admin@example.test", name: "Admin", roles: ["admin"] };
 const APPROVER: TActor = { ...ADMIN, userId: "00000000-0000-4000-8000-0000000000a2", roles: ["approver"] };
@@ -378,6 +379,7 @@ describe("channel settings", () => {
     const { notificationId } = await sendTestNotification({ actor: ADMIN, db: db.prisma, channelId: channel.id, now: now() });
     expect((await deliver()).sent).toBe(1);
     expect(JSON.parse(received[0].body)).toMatchObject({ id: notificationId, event: "test", link: `${APP_URL}/settings#notifications` });
+    await flushAuditTrail(db.prisma);
     const audit = await db.prisma.auditEvent.findMany({ where: { targetId: channel.id }, orderBy: { seq: "asc" } });
     expect(audit.map((e) => e.type)).toEqual(["notify.channel_created", "notify.test_requested"]);
     expect(JSON.stringify(audit.map((e) => e.payload))).not.toContain(SECRET);

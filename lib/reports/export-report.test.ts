@@ -8,6 +8,7 @@ import { listAccounts, type TListAccountsQueryInput } from "@/lib/inventory/list
 import { FRESHNESS_HOURS, NOW, ORG_ID, OU, actorWith, seedOrganization, viewer } from "@/lib/inventory/list-accounts.fixtures";
 import { exportReport } from "./export-report";
 import { ACCOUNT_RULES } from "./report-rows-sql";
+import { flushAuditTrail } from "@/lib/audit/sequence";
 
 const auditor = actorWith(["auditor"]);
 const hoursAgo = (h: number) => new Date(NOW.getTime() - h * 3_600_000);
@@ -251,6 +252,7 @@ describe("exportReport: recorded", () => {
     expect(row.asOf.toISOString()).toBe(asOf);
     // The same facts in the audit trail, written in the same transaction.
     const seq = Number(/^seq (\d+)$/.exec(out.record.auditEventId)?.[1]);
+    await flushAuditTrail(db.prisma);
     const event = await db.prisma.auditEvent.findUniqueOrThrow({ where: { seq: BigInt(seq) } });
     expect(event).toMatchObject({ type: "report.exported", actorUserId: auditor.userId, organizationId: ORG_ID });
     expect(event.payload).toMatchObject({
@@ -266,6 +268,7 @@ describe("exportReport: recorded", () => {
 
   it("records nothing when the reader cancels half-way", async () => {
     const before = await db.prisma.reportExport.count();
+    await flushAuditTrail(db.prisma);
     const eventsBefore = await db.prisma.auditEvent.count({ where: { type: "report.exported" } });
     const out = await exportReport({ actor: auditor, db: db.prisma, pool, query: {}, now: NOW, freshnessHours: FRESHNESS_HOURS, batchSize: 2 });
     const reader = out.stream.getReader();
@@ -273,6 +276,7 @@ describe("exportReport: recorded", () => {
     await reader.cancel();
     await expect(out.recorded).rejects.toThrow(/cancelled/);
     expect(await db.prisma.reportExport.count()).toBe(before);
+    await flushAuditTrail(db.prisma);
     expect(await db.prisma.auditEvent.count({ where: { type: "report.exported" } })).toBe(eventsBefore);
     expect(pool.totalCount - pool.idleCount).toBe(0); // the cursor's connection went back
   });

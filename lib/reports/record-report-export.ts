@@ -2,6 +2,7 @@
 // in one transaction. The single place every export format goes through.
 import { randomUUID } from "node:crypto";
 import { appendAuditEvent } from "@/lib/audit/append";
+import { sequencedSeq } from "@/lib/audit/sequence";
 import { SYSTEM, describeActor, type TCaller } from "@/lib/auth/actor";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import type { TReportFormat, TReportKind } from "./report-query";
@@ -27,13 +28,16 @@ export type TRecordReportExportOptions = {
 
 export type TRecordedExport = {
   id: string;
-  /** The `report.exported` audit event, as "seq N" (its sequence number); the PDF's last page prints it. */
+  /**
+   * The `report.exported` audit event, as "seq N" (its sequence number); the PDF's last page prints
+   * it. Inside the recording transaction (inTransaction) it is still "pending event P".
+   */
   auditEventId: string;
 };
 
 export async function recordReportExport(options: TRecordReportExportOptions): Promise<TRecordedExport> {
   const id = randomUUID();
-  return options.db.$transaction(async (tx) => {
+  const pending = await options.db.$transaction(async (tx) => {
     await tx.reportExport.create({
       data: {
         id,
@@ -67,13 +71,25 @@ export async function recordReportExport(options: TRecordReportExportOptions): P
       },
       time: options.now,
     });
-    const recorded: TRecordedExport = { id, auditEventId: `seq ${event.seq}` };
+    // Inside the transaction the event has no seq yet: its pending id stands in (auditEventLabel resolves it).
+    const recorded: TRecordedExport = { id, auditEventId: `${PENDING_LABEL}${event.pendingId}` };
     await options.inTransaction?.(tx, recorded);
     return recorded;
   });
+  // The event has committed; the sequencer (run here) gives it its seq, so the PDF can name it.
+  return { id, auditEventId: await auditEventLabel(options.db, pending.auditEventId) };
 }
 
 /** Who made an export, as the Reports page and the PDF's cover name them. */
 export function reportActorLabel(actor: TCaller): string {
   return actor === SYSTEM ? "Rootwarden (scheduled report)" : describeActor(actor);
+}
+
+const PENDING_LABEL = "pending event ";
+
+/** "seq N" for a label recorded inside the export's transaction ("pending event P"), once sequenced. */
+export async function auditEventLabel(db: PrismaClient, label: string): Promise<string> {
+  if (!label.startsWith(PENDING_LABEL)) return label;
+  const seq = await sequencedSeq({ db, pendingId: label.slice(PENDING_LABEL.length) });
+  return seq === null ? label : `seq ${seq}`;
 }

@@ -19,6 +19,8 @@ import { exportReport } from "./export-report";
 import { getReportScheduleStatus } from "./get-report-schedule-status";
 import { getReportSchedule, updateReportSchedule } from "./report-schedule";
 import { runScheduledReport, scheduledPeriod } from "./run-scheduled-report";
+import { flushAuditTrail } from "@/lib/audit/sequence";
+import { auditEventLabel } from "./record-report-export";
 
 const admin = actorWith(["admin"]);
 const auditor = actorWith(["auditor"]);
@@ -56,8 +58,10 @@ const run = (now: Date, extra: { leaseMinutes?: number } = {}) =>
 const configure = (patch: Record<string, unknown>, now = new Date("2026-11-15T00:00:00.000Z")) => updateReportSchedule({ actor: admin, db: db.prisma, patch, now });
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 // The scheduled report's events (an auditor's own export in a test is not one of them).
-const exportEvents = async () =>
-  db.prisma.auditEvent.findMany({ where: { type: "report.exported", actorType: "SYSTEM" }, orderBy: { seq: "asc" } });
+const exportEvents = async () => {
+  await flushAuditTrail(db.prisma);
+  return db.prisma.auditEvent.findMany({ where: { type: "report.exported", actorType: "SYSTEM" }, orderBy: { seq: "asc" } });
+};
 const mgmtBucket = () => sim.state.accounts.get(sim.managementAccountId)!.bucketNames[0]!;
 
 describe("runScheduledReport to a directory", () => {
@@ -93,7 +97,9 @@ describe("runScheduledReport to a directory", () => {
     const pdfRun = await db.prisma.scheduledReportRun.findFirstOrThrow({ where: { format: "pdf" } });
     expect(pdfRun).toMatchObject({ status: "SUCCEEDED", attempts: 1, bytes: statSync(pdfFile).size, objectName: pdfFile });
     expect(text).toContain(pdfRun.sha256!);
-    expect(text).toContain(pdfRun.auditEventId!);
+    // The run recorded the event inside its transaction (pending); the PDF names its seq.
+    expect(text).toContain(await auditEventLabel(db.prisma, pdfRun.auditEventId!));
+    expect(await auditEventLabel(db.prisma, pdfRun.auditEventId!)).toMatch(/^seq \d+$/);
     expect(text).toContain("Rootwarden (scheduled report)");
 
     // Later ticks of the same month write nothing and record nothing.
@@ -225,7 +231,7 @@ describe("runScheduledReport to S3 (the simulator, through the SDK)", () => {
     const pdf = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket, Key: `retry/rootwarden-compliance-${ORG_ID}-20261130T235959Z.pdf` }))).Body!.transformToByteArray());
     const file = path.join(tmp, "retry.pdf");
     writeFileSync(file, pdf);
-    expect(execFileSync("pdftotext", ["-layout", file, "-"]).toString()).toContain(failed.auditEventId!);
+    expect(execFileSync("pdftotext", ["-layout", file, "-"]).toString()).toContain(await auditEventLabel(db.prisma, failed.auditEventId!));
   });
 
   it("says what to fix when the bucket does not exist or is someone else's", async () => {
@@ -263,8 +269,10 @@ describe("the scheduled report's setting", () => {
 
   it("audits each changed field as settings.changed by the admin", async () => {
     await configure({ enabled: false, destination: null, formats: ["csv"] });
+    await flushAuditTrail(db.prisma);
     const from = await db.prisma.auditEvent.count();
     await configure({ enabled: true, destination: { type: "directory", path: "/srv/rootwarden/reports/" }, formats: ["csv"] });
+    await flushAuditTrail(db.prisma);
     const events = await db.prisma.auditEvent.findMany({ where: { seq: { gte: from } }, orderBy: { seq: "asc" } });
     expect(events.map((e) => [e.type, e.actorUserId, e.payload])).toEqual([
       ["settings.changed", admin.userId, { setting: "reports.schedule.enabled", from: false, to: true }],

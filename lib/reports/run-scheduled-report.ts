@@ -25,7 +25,7 @@ import type { PrismaClient } from "@/lib/db/generated/client";
 import { AppError, isAppError } from "@/lib/errors";
 import { compliancePdfDocument, readCompliancePdfData } from "./export-compliance-pdf";
 import { CONTENT_TYPES, reportFilename, streamReportBytes } from "./export-report";
-import { recordReportExport, type TRecordedExport } from "./record-report-export";
+import { auditEventLabel, recordReportExport, type TRecordedExport } from "./record-report-export";
 import { ReportDestinationError, localWorkFile, reportStore, type TReportStore } from "./report-destination";
 import { filtersToRecord, type TReportFormat } from "./report-query";
 import { readReportSchedule } from "./report-schedule";
@@ -120,7 +120,7 @@ async function runFormat(ctx: TFormatContext): Promise<TScheduledFormatResult> {
       let generatedAt: Date;
       if (run.exportId && run.auditEventId && run.generatedAt && run.sha256 === data.sha256) {
         // Recorded by an attempt that did not get to write the file: the same report again.
-        rec = { id: run.exportId, auditEventId: run.auditEventId };
+        rec = { id: run.exportId, auditEventId: await auditEventLabel(db, run.auditEventId) };
         generatedAt = run.generatedAt;
       } else {
         // First attempt, or the data changed since an earlier attempt recorded an export whose file

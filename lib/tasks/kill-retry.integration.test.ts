@@ -195,11 +195,12 @@ describe("a worker killed with kill -9 mid-request, then retried", () => {
 
   it("a result waits for the audit trail's lock instead of failing after the change was made (RECORD_TRANSACTION)", async () => {
     const r = await approvedRequest();
-    // Another transaction holds the audit head for 6 s, longer than Prisma's default 5 s transaction timeout.
+    // Another transaction blocks audit appends for 6 s, longer than Prisma's default 5 s transaction timeout.
     const holder = new pg.Client({ connectionString: f.db.url });
     await holder.connect();
     await holder.query("BEGIN");
-    await holder.query(`SELECT 1 FROM "AuditHead" WHERE "id" = 1 FOR UPDATE`);
+    // Audit appends (INSERTs into AuditPending) wait while this lock is held: a recording transaction stalls.
+    await holder.query(`LOCK TABLE "AuditPending" IN SHARE MODE`);
     const release = new Promise<void>((resolve) => setTimeout(() => void holder.query("COMMIT").then(() => holder.end()).then(resolve), 6_000));
     try {
       const out = await runTaskBatch({ actor: SYSTEM, db: f.db.prisma, aws: f.aws, requestId: r.requestId, targetIds: [r.targetIds[0]!], claimToken: "job-5" });

@@ -1,6 +1,7 @@
 // Reading requests: the Requests list (mine / all, filtered), one request with its targets, votes and
 // timeline (its audit events), and the approver's inbox with the count shown in the navigation.
 import { z } from "zod";
+import { flushAuditTrail } from "@/lib/audit/sequence";
 import { assertPermission, type TActor } from "@/lib/auth/actor";
 import { prisma as defaultDb } from "@/lib/db/client";
 import type { Prisma, PrismaClient } from "@/lib/db/generated/client";
@@ -153,6 +154,7 @@ export async function getTaskRequest(options: { actor: TActor | null; requestId:
   if (!r) throw new AppError("NOT_FOUND", "No such request. The link may be wrong.");
   const counts = await db.taskTarget.groupBy({ by: ["status"], where: { requestId: r.id }, _count: { _all: true } });
   const retries = await db.taskRequest.findMany({ where: { retryOfId: r.id }, select: { id: true, number: true, status: true }, orderBy: { number: "asc" } });
+  await flushAuditTrail(db);
   const events = await db.auditEvent.findMany({
     where: { targetType: "REQUEST", targetId: r.id },
     orderBy: { seq: "asc" },

@@ -17,6 +17,7 @@ import { getOrgSetupStatus } from "./org-setup-status";
 import { createTaskRequest, previewTaskRequest, voteOnTaskRequest } from "./requests";
 import { saveApprovalRule } from "./settings";
 import { executeNow, testActor } from "./task-test-helpers";
+import { flushAuditTrail } from "@/lib/audit/sequence";
 
 const MUTATING = new Set([
   "EnableAWSServiceAccess",
@@ -130,8 +131,10 @@ describe("organization set-up through requests", () => {
       expect(target.evidence).toMatchObject({ verified: true, awsRequestId: expect.any(String) });
       expect(mutations() - before).toBe(1);
       expect((await org())[column]).toBe(true);
+      await flushAuditTrail(f.db.prisma);
       const events = await f.db.prisma.auditEvent.findMany({ where: { type: "org.feature.enabled" }, orderBy: { seq: "desc" }, take: 1 });
       expect(events[0]?.payload).toMatchObject({ requestId: request.id, feature, verified: true });
+      await flushAuditTrail(f.db.prisma);
       const finished = await f.db.prisma.auditEvent.findFirstOrThrow({ where: { type: "task.target_finished", targetType: "ORG", payload: { path: ["requestId"], equals: request.id } } });
       expect(finished.targetId).toBe((await org()).id);
     }
@@ -183,6 +186,7 @@ describe("organization set-up through requests", () => {
     expect(request.status).toBe("SUCCEEDED");
     expect(f.sim.state.features.rootSessions).toBe(false);
     expect((await org()).rootSessions).toBe(false);
+    await flushAuditTrail(f.db.prisma);
     const event = await f.db.prisma.auditEvent.findFirstOrThrow({ where: { type: "org.feature.disabled" } });
     expect(event.payload).toMatchObject({ requestId: request.id, feature: "ROOT_SESSIONS" });
     expect((await previewTaskRequest({ actor: admin, input: { taskType: "ORG_DISABLE_TRUSTED_ACCESS", scope: { type: "ORG" } }, ...deps() })).warning).toMatch(/^Disabling trusted access/);
@@ -229,6 +233,7 @@ describe("organization set-up through requests", () => {
     const sent: { id: string; requestedById: string }[] = [];
     const out = await requestOrgSync({ actor: admin, db: f.db.prisma, enqueue: async (job) => (sent.push(job), job.id) });
     expect(sent).toEqual([{ id: out.jobId, requestedById: admin.userId }]);
+    await flushAuditTrail(f.db.prisma);
     const event = await f.db.prisma.auditEvent.findFirstOrThrow({ where: { type: "org.sync_requested" } });
     expect(event.payload).toEqual({ jobId: out.jobId });
     expect((await appError(requestOrgSync({ actor: operator, db: f.db.prisma, enqueue: async () => "x" }))).code).toBe("FORBIDDEN");

@@ -1,6 +1,7 @@
 // Privileged tasks end to end: the AWS simulator through the real SDK, a real Postgres, real scans.
 // Every state transition, the approval rules, the frozen plan and its re-check, and exactly-once
 // execution counted from the simulator's call log.
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SYSTEM, type TActor } from "@/lib/auth/actor";
 import { isAppError } from "@/lib/errors";
@@ -11,12 +12,13 @@ import { awsReadViaWorker } from "@/lib/jobs/aws-reads";
 import { startWorker, type TWorker } from "@/lib/jobs/start-worker";
 import { startAwsSim, type AwsSim } from "@/sim/aws/server";
 import { REQUEST_STATUSES, TRANSITIONS, canTransition } from "./catalogue";
-import { runTaskBatch, startTaskExecution } from "./execute";
+import { evidenceSha256, runTaskBatch, startTaskExecution } from "./execute";
 import { getApprovalInbox, getTaskRequest } from "./list";
 import { listTaskResources } from "./resources";
 import { cancelTaskRequest, createTaskRequest, expireTaskRequests, retryTaskRequest, reviewBreakGlass, voteOnTaskRequest } from "./requests";
 import { saveApprovalRule, updateTaskSettings } from "./settings";
 import { executeNow, testActor } from "./task-test-helpers";
+import { flushAuditTrail } from "@/lib/audit/sequence";
 
 const MUTATING = new Set([
   "DeleteLoginProfile",
@@ -124,8 +126,10 @@ describe("privileged tasks", () => {
     const target = await f.db.prisma.taskTarget.findFirstOrThrow({ where: { requestId: request.id } });
     expect(target.status).toBe("SUCCEEDED");
     expect(target.evidence).toMatchObject({ verified: true, after: { passwordPresent: false, accessKeyIds: [] } });
+    await flushAuditTrail(f.db.prisma);
     const types = (await f.db.prisma.auditEvent.findMany({ where: { OR: [{ targetId: request.id }, { targetId: a.id }] }, orderBy: { seq: "asc" } })).map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(["request.created", "request.voted", "request.approved", "task.started", "task.target_finished", "task.finished"]));
+    await flushAuditTrail(f.db.prisma);
     const finishedEvent = await f.db.prisma.auditEvent.findFirstOrThrow({ where: { type: "task.target_finished", targetId: a.id } });
     expect((finishedEvent.payload as { assumeRootRequestId: string | null }).assumeRootRequestId).toBeTruthy();
     // A second run of the same request changes nothing.
@@ -190,6 +194,7 @@ describe("privileged tasks", () => {
     for (const id of [pending.id, approved.id]) {
       expect((await f.db.prisma.taskRequest.findUniqueOrThrow({ where: { id } })).status).toBe("EXPIRED");
       expect((await startTaskExecution({ actor: SYSTEM, db: f.db.prisma, requestId: id })).started).toBe(false);
+      await flushAuditTrail(f.db.prisma);
       expect(await f.db.prisma.auditEvent.count({ where: { type: "request.expired", targetId: id } })).toBe(1);
     }
     await expectAppError(voteOnTaskRequest({ actor: approver2, requestId: pending.id, decision: "APPROVE", ...deps() }), "CONFLICT");
@@ -250,6 +255,7 @@ describe("privileged tasks", () => {
       voteOnTaskRequest({ actor: approver2, requestId: c1.request.id, decision: "APPROVE", ...deps() }),
     ]);
     expect(votes.filter((v) => v.status === "fulfilled")).toHaveLength(1);
+    await flushAuditTrail(f.db.prisma);
     expect(await f.db.prisma.auditEvent.count({ where: { type: "request.approved", targetId: c1.request.id } })).toBe(1);
 
     const starts = await Promise.all([1, 2].map(() => startTaskExecution({ actor: SYSTEM, db: f.db.prisma, requestId: c1.request.id })));
@@ -263,8 +269,102 @@ describe("privileged tasks", () => {
       expect(mutatingCalls(a.id)).toBe(2);
       expect(credentialCount(a.id)).toBe(0);
     }
+    await flushAuditTrail(f.db.prisma);
     expect(await f.db.prisma.auditEvent.count({ where: { type: "task.target_finished", payload: { path: ["requestId"], equals: c1.request.id } } })).toBe(accounts.length);
+    await flushAuditTrail(f.db.prisma);
     expect(await f.db.prisma.auditEvent.count({ where: { type: "task.finished", targetId: c1.request.id } })).toBe(1);
+  });
+
+  it("records targets that finish together in one transaction, each with its own result, evidence and audit event; a failed group is recorded one by one", async () => {
+    const accounts = dirty(6, 26);
+    // The refused target has a second key to delete, and deletions are slow: it finishes last, so it
+    // is not the first result (recorded alone) but one of the group behind it.
+    accounts[0]!.root.accessKeys.push({ accessKeyId: `AKIA${accounts[0]!.id}EFGH`, status: "Active", createDate: Date.now(), lastUsed: null });
+    await scan(accounts.map((a) => a.id));
+    const { request } = await createTaskRequest({
+      actor: operator,
+      input: { taskType: "DELETE_ROOT_CREDENTIALS", scope: { type: "ACCOUNTS", accountIds: accounts.map((a) => a.id) }, params: { kinds: ["password", "accessKeys"] }, reason },
+      ...deps(),
+    });
+    await voteOnTaskRequest({ actor: approver, requestId: request.id, decision: "APPROVE", ...deps() });
+    const { batches } = await startTaskExecution({ actor: SYSTEM, db: f.db.prisma, requestId: request.id });
+    const targetIds = batches.flat();
+    const bad = (await f.db.prisma.taskTarget.findFirstOrThrow({ where: { requestId: request.id, accountId: accounts[0]!.id } })).id;
+    const good = targetIds.filter((id) => id !== bad);
+    // Recording fails for one target only (a stand-in for a row the database refuses), until the trigger goes.
+    await f.db.prisma.$executeRawUnsafe(`CREATE FUNCTION test_refuse_target() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW."id" = '${bad}'::uuid AND NEW."status" <> 'RUNNING' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$`);
+    await f.db.prisma.$executeRawUnsafe(`CREATE TRIGGER test_refuse_target BEFORE UPDATE ON "TaskTarget" FOR EACH ROW EXECUTE FUNCTION test_refuse_target()`);
+    // The audit head is held elsewhere for a while: the first result to finish waits for it in its own
+    // transaction, and the five that finish meanwhile queue up behind it for the next one.
+    const holder = new pg.Client({ connectionString: f.db.url });
+    await holder.connect();
+    await holder.query("BEGIN");
+    // Audit appends (INSERTs into AuditPending) wait while this lock is held: a recording transaction stalls.
+    await holder.query(`LOCK TABLE "AuditPending" IN SHARE MODE`);
+    const release = new Promise<void>((resolve) => setTimeout(() => void holder.query("COMMIT").then(() => holder.end()).then(resolve), 1_500));
+    f.sim.setFaults({ operationLatencyMs: { DeleteAccessKey: 150 } });
+    try {
+      const failed = await runTaskBatch({ actor: SYSTEM, db: f.db.prisma, aws: f.aws, requestId: request.id, targetIds, claimToken: "group-job", concurrency: 6 }).then(
+        () => null,
+        (err: unknown) => err as Error,
+      );
+      expect(failed?.message).toMatch(/refused by the test/);
+    } finally {
+      f.sim.setFaults({});
+      await release;
+      await f.db.prisma.$executeRawUnsafe(`DROP TRIGGER test_refuse_target ON "TaskTarget"; DROP FUNCTION test_refuse_target()`);
+    }
+    const rows = await f.db.prisma.$queryRaw<{ id: string; status: string; evidence: unknown; tx: string }[]>`
+      SELECT "id"::text AS id, "status", "evidence", xmin::text AS tx FROM "TaskTarget" WHERE "requestId" = ${request.id}::uuid`;
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    expect(byId.get(bad)?.status).toBe("RUNNING"); // its claim stands; the AWS change is made but not recorded
+    for (const id of good) expect(byId.get(id)?.status).toBe("SUCCEEDED");
+    // The first alone, the four of the refused group each in a transaction of its own.
+    expect(new Set(good.map((id) => byId.get(id)!.tx)).size).toBe(5);
+    await flushAuditTrail(f.db.prisma);
+    const events = await f.db.prisma.auditEvent.findMany({ where: { type: "task.target_finished", payload: { path: ["requestId"], equals: request.id } } });
+    expect(events.map((e) => (e.payload as { targetId: string }).targetId).sort()).toEqual([...good].sort());
+    for (const e of events) {
+      const p = e.payload as { targetId: string; evidenceSha256: string };
+      expect(p.evidenceSha256).toBe(evidenceSha256(byId.get(p.targetId)!.evidence));
+    }
+
+    // The retry of the same job takes its claim back, finds the credentials gone and records that.
+    const retried = await runTaskBatch({ actor: SYSTEM, db: f.db.prisma, aws: f.aws, requestId: request.id, targetIds, claimToken: "group-job" });
+    expect(retried.results).toEqual({ [bad]: "ALREADY_DONE" });
+    expect((await f.db.prisma.taskRequest.findUniqueOrThrow({ where: { id: request.id } })).status).toBe("SUCCEEDED");
+    for (const a of accounts) expect(mutatingCalls(a.id)).toBe(a === accounts[0] ? 3 : 2);
+  });
+
+  it("shares one transaction among results that finish while another is being recorded", async () => {
+    const accounts = dirty(6, 32);
+    await scan(accounts.map((a) => a.id));
+    const { request } = await createTaskRequest({
+      actor: operator,
+      input: { taskType: "DELETE_ROOT_CREDENTIALS", scope: { type: "ACCOUNTS", accountIds: accounts.map((a) => a.id) }, params: { kinds: ["password", "accessKeys"] }, reason },
+      ...deps(),
+    });
+    await voteOnTaskRequest({ actor: approver, requestId: request.id, decision: "APPROVE", ...deps() });
+    const { batches } = await startTaskExecution({ actor: SYSTEM, db: f.db.prisma, requestId: request.id });
+    const holder = new pg.Client({ connectionString: f.db.url });
+    await holder.connect();
+    await holder.query("BEGIN");
+    // Audit appends (INSERTs into AuditPending) wait while this lock is held: a recording transaction stalls.
+    await holder.query(`LOCK TABLE "AuditPending" IN SHARE MODE`);
+    const release = new Promise<void>((resolve) => setTimeout(() => void holder.query("COMMIT").then(() => holder.end()).then(resolve), 1_500));
+    try {
+      const out = await runTaskBatch({ actor: SYSTEM, db: f.db.prisma, aws: f.aws, requestId: request.id, targetIds: batches.flat(), claimToken: "shared-job", concurrency: 6 });
+      expect(Object.values(out.results)).toEqual(Array(6).fill("SUCCEEDED"));
+    } finally {
+      await release;
+    }
+    // Rows written by one transaction share its id (xmin): the first result alone, the other five together.
+    const txs = await f.db.prisma.$queryRaw<{ n: number }[]>`SELECT count(DISTINCT xmin::text)::int AS n FROM "TaskTarget" WHERE "requestId" = ${request.id}::uuid`;
+    expect(txs[0]?.n).toBe(2);
+    await flushAuditTrail(f.db.prisma);
+    expect(await f.db.prisma.auditEvent.count({ where: { type: "task.target_finished", payload: { path: ["requestId"], equals: request.id } } })).toBe(6);
+    for (const a of accounts) expect(mutatingCalls(a.id)).toBe(2);
   });
 
   it("refuses stale scans, ineligible accounts and bad input with 400s that say what to fix", async () => {
@@ -302,6 +402,7 @@ describe("privileged tasks", () => {
       ...deps(),
     });
     expect(plan!.targets[0]!.preview).toMatchObject({ currentDeniesEveryone: true, action: "DELETE" });
+    await flushAuditTrail(f.db.prisma);
     expect(await f.db.prisma.auditEvent.count({ where: { type: "task.session_read", targetId: `${locked.accountId}/${locked.name}` } })).toBe(1);
     await voteOnTaskRequest({ actor: approver, requestId: request.id, decision: "APPROVE", ...deps() });
     expect((await executeNow(f.db.prisma, f.aws, request.id)).status).toBe("SUCCEEDED");
@@ -348,6 +449,7 @@ describe("privileged tasks", () => {
     };
     const listing = await listTaskResources({ actor: operator, accountId: locked.accountId, service: "s3", db: f.db.prisma, aws: noAws, awsRead: viaWorker });
     expect(listing.resources.find((r) => r.name === locked.name)).toMatchObject({ hasPolicy: true, deniesEveryone: true });
+    await flushAuditTrail(f.db.prisma);
     expect(await f.db.prisma.auditEvent.count({ where: { type: "task.session_read", targetId: locked.accountId } })).toBeGreaterThan(0);
     const err = await expectAppError(
       listTaskResources({ actor: operator, accountId: f.sim.managementAccountId, service: "s3", db: f.db.prisma, aws: noAws, awsRead: viaWorker }),
@@ -412,6 +514,7 @@ describe("privileged tasks", () => {
     expect(inbox.toReview.map((r) => r.id)).toContain(request.id);
     await reviewBreakGlass({ actor: approver, requestId: request.id, comment: "confirmed with the incident lead", ...deps() });
     expect((await getApprovalInbox({ actor: approver, db: f.db.prisma })).toReview.map((r) => r.id)).not.toContain(request.id);
+    await flushAuditTrail(f.db.prisma);
     const event = await f.db.prisma.auditEvent.findFirstOrThrow({ where: { type: "request.break_glass", targetId: request.id } });
     expect((event.payload as { authTime: string | null }).authTime).toBe(admin.authTime!.toISOString());
     await updateTaskSettings({ actor: admin, patch: { breakGlassEnabled: false }, db: f.db.prisma });

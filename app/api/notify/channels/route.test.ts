@@ -10,6 +10,7 @@ import { GET as notified } from "../notified/route";
 import { DELETE as deleteChannel, PATCH as patchChannel } from "./[channelId]/route";
 import { POST as sendTest } from "./[channelId]/test/route";
 import { GET as listChannels, POST as createChannel } from "./route";
+import { flushAuditTrail } from "@/lib/audit/sequence";
 
 let db: TTestDatabase;
 const BASE = "http://127.0.0.1:3000";
@@ -95,6 +96,7 @@ describe("/api/notify/channels", () => {
     expect((await deleteChannel(await request(path, { method: "DELETE" }), params({ channelId: channel.id }))).status).toBe(200);
     expect((await deleteChannel(await request(path, { method: "DELETE" }), params({ channelId: channel.id }))).status).toBe(404);
 
+    await flushAuditTrail(db.prisma);
     const audit = await db.prisma.auditEvent.findMany({ where: { targetId: channel.id }, orderBy: { seq: "asc" } });
     expect(audit.map((e) => e.type)).toEqual([
       "notify.channel_created",

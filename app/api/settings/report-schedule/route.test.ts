@@ -6,6 +6,7 @@ import { testSession } from "@/lib/auth/test-helpers";
 import { getConfig } from "@/lib/config";
 import { createTestDatabase, type TTestDatabase } from "@/lib/db/test-db";
 import { GET, PATCH } from "./route";
+import { flushAuditTrail } from "@/lib/audit/sequence";
 
 let db: TTestDatabase;
 const BASE = "http://127.0.0.1:3000";
@@ -54,6 +55,7 @@ describe("/api/settings/report-schedule", () => {
     expect(res.status).toBe(200);
     expect((await res.json()).schedule).toEqual(body);
     expect((await (await GET(await request())).json()).schedule).toEqual(body);
+    await flushAuditTrail(db.prisma);
     const events = await db.prisma.auditEvent.findMany({ where: { type: "settings.changed" }, orderBy: { seq: "asc" } });
     expect(events.map((e) => (e.payload as { setting: string }).setting)).toEqual(["reports.schedule.enabled", "reports.schedule.destination", "reports.schedule.formats"]);
   });
