@@ -3,8 +3,9 @@
 // lib/reports (no HTTP): the CSV of every account x rule (cold and warmed process), the JSON, a CSV
 // as of 15 days back and the PDF, each timed with its RSS growth (peak RSS minus the RSS just
 // before, the peak from the kernel's high-water mark; see measured()). Progress on stderr; last
-// stdout line: JSON with accounts, rows, csvSeconds, csvRssGrowthMb, csvColdRssGrowthMb,
-// jsonSeconds, jsonRssGrowthMb, pdfSeconds, asOfSeconds, pdfPages, pdfRssGrowthMb, rssPeakFrom.
+// stdout line: JSON with accounts, rows, csvSeconds, csvCpuSeconds, csvRssGrowthMb,
+// csvColdRssGrowthMb, jsonSeconds, jsonCpuSeconds, jsonRssGrowthMb, pdfSeconds, asOfSeconds,
+// pdfPages, pdfRssGrowthMb, prismaFirstQueryRssMb, rssPeakFrom.
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -48,12 +49,16 @@ async function main() {
     say(`seeded ${args.accounts} accounts, ${seeded.ous} OUs, ${seeded.snapshots} snapshots`);
     const now = new Date();
     const base = { actor: AUDITOR, db, pool, now, freshnessHours: FRESHNESS_HOURS };
-    // The first full export of a fresh process also grows V8's heap spaces and pg's buffers once and
-    // compiles the code on its path; it is reported as csvColdRssGrowthMb. (The process has run
-    // Prisma queries before, in the seeding, as a web server has by its first export: Prisma loads
-    // its query compiler, about 60 MB of WebAssembly, at a process's first query.) csvRssGrowthMb
-    // and jsonRssGrowthMb are a warmed process (a web server that has served before): idle after
-    // one export, peak during the next.
+    // A web server's Prisma client has run queries (every signed-in request reads its session row)
+    // before anyone exports; a client's first query loads Prisma's query compiler (WebAssembly).
+    // That is measured on its own (prismaFirstQueryRssMb), not counted as export memory.
+    const prismaFirst = await measured(() => db.organization.findFirst({ select: { id: true } }));
+    say(`Prisma client's first query: RSS +${mb(prismaFirst.rssGrowth)} MB`);
+    // The first full export of the process also grows V8's heap spaces and pg's buffers once, opens
+    // the cursor pool's first connection and compiles the code on its path: csvColdRssGrowthMb.
+    // csvRssGrowthMb and jsonRssGrowthMb are a warmed process (a web server that has exported
+    // before): idle after one export, peak during the next. *CpuSeconds: this process's CPU time
+    // during the export (Postgres's is not in it), less sensitive than wall time to a busy machine.
     const cold = await measured(async () => drain(await exportReport({ ...base, query: { format: "csv" } })));
     say(`CSV, cold process: ${cold.value.rows} rows in ${cold.seconds.toFixed(2)} s, RSS +${mb(cold.rssGrowth)} MB (${cold.rssMethod})`);
     await new Promise((r) => setTimeout(r, 500));
@@ -72,14 +77,17 @@ async function main() {
         accounts: args.accounts,
         rows: csv.value.rows,
         csvSeconds: round(csv.seconds),
+        csvCpuSeconds: round(csv.cpuSeconds),
         csvRssGrowthMb: Math.round(csv.rssGrowth / 1e6),
         csvColdRssGrowthMb: Math.round(cold.rssGrowth / 1e6),
         jsonSeconds: round(json.seconds),
+        jsonCpuSeconds: round(json.cpuSeconds),
         jsonRssGrowthMb: Math.round(json.rssGrowth / 1e6),
         pdfSeconds: round(pdf.seconds),
         asOfSeconds: round(past.seconds),
         pdfPages: pdf.value.pages,
         pdfRssGrowthMb: Math.round(pdf.rssGrowth / 1e6),
+        prismaFirstQueryRssMb: Math.round(prismaFirst.rssGrowth / 1e6),
         rssPeakFrom: csv.rssMethod,
       }),
     );
@@ -115,17 +123,19 @@ async function drain(out: TReportDownload, countPages = false): Promise<{ bytes:
  * writing 5 to /proc/self/clear_refs), which misses no spike however short or however busy the
  * event loop; where Linux does not offer it, RSS sampled every 2 ms by a timer.
  */
-async function measured<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number; rssGrowth: number; rssMethod: string }> {
+async function measured<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number; cpuSeconds: number; rssGrowth: number; rssMethod: string }> {
   const idle = process.memoryUsage.rss();
   const kernelPeak = resetKernelPeakRss();
   let sampled = idle;
   const sampler = kernelPeak ? undefined : setInterval(() => (sampled = Math.max(sampled, process.memoryUsage.rss())), 2);
   const t = performance.now();
+  const cpu = process.cpuUsage();
   const value = await fn();
   const seconds = (performance.now() - t) / 1000;
+  const used = process.cpuUsage(cpu);
   clearInterval(sampler);
   const peak = Math.max(sampled, process.memoryUsage.rss(), kernelPeak ? readKernelPeakRss() : 0);
-  return { value, seconds, rssGrowth: peak - idle, rssMethod: kernelPeak ? "VmHWM" : "sampled every 2 ms" };
+  return { value, seconds, cpuSeconds: (used.user + used.system) / 1e6, rssGrowth: peak - idle, rssMethod: kernelPeak ? "VmHWM" : "sampled every 2 ms" };
 }
 
 function resetKernelPeakRss(): boolean {
