@@ -77,7 +77,7 @@ export async function rollUpComplianceDays(options: TRollUpOptions): Promise<TDa
   const computed = missing.flatMap((day) => ACCOUNT_STATUSES.map((status) => ({ day, status, n: byKey.get(`${day}:${status}`) ?? 0 })));
   await db.$executeRaw`
     INSERT INTO "ComplianceDaily" ("organizationId", "day", "status", "count", "freshnessHours", "computedAt")
-    SELECT ${organizationId}, to_timestamp(r.day * 86400.0), r.status, r.n, ${freshnessHours}::int, now()
+    SELECT ${organizationId}, to_timestamp(r.day * 86400.0), r.status, r.n, ${freshnessHours}::int, ${now}::timestamptz
     FROM unnest(${computed.map((r) => r.day)}::int[], ${computed.map((r) => r.status)}::text[], ${computed.map((r) => r.n)}::int[])
       AS r(day, status, n)
     ON CONFLICT ("organizationId", "day", "status")

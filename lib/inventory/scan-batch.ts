@@ -266,15 +266,15 @@ async function recordScanDrift(
  * Closes the scan once no account is PENDING; whoever commits the last results closes it (and records
  * it). `notified`: the close wrote notifications (drift summary, scan.failed).
  */
-export async function finishScanIfDone(db: PrismaClient, scanId: string): Promise<{ closed: boolean; notified: boolean }> {
+export async function finishScanIfDone(db: PrismaClient, scanId: string, now: Date = new Date()): Promise<{ closed: boolean; notified: boolean }> {
   return db.$transaction(async (tx) => {
     const [closed] = await tx.$queryRaw<TFinishedScan[]>`
-      UPDATE "Scan" SET "status" = 'SUCCEEDED', "finishedAt" = now()
+      UPDATE "Scan" SET "status" = 'SUCCEEDED', "finishedAt" = ${now}
       WHERE "id" = ${scanId}::uuid AND "status" IN ('QUEUED', 'RUNNING')
         AND NOT EXISTS (SELECT 1 FROM "ScanAccount" WHERE "scanId" = ${scanId}::uuid AND "status" = 'PENDING')
       RETURNING "id"::text AS id, "organizationId", "status", "total", "done", "failed", "skipped", "error", "scopeLabel"`;
     if (!closed) return { closed: false, notified: false };
-    const finished = await appendScanFinished(tx, closed);
+    const finished = await appendScanFinished(tx, closed, now);
     return { closed: true, notified: finished.notified };
   });
 }
@@ -355,7 +355,7 @@ export async function failRemainingAccounts(db: PrismaClient, scanId: string, ac
     scan.organizationId,
     accountIds.map((accountId) => ({ accountId, takenAt: now, ok: false, errorCode: failure.code, errorMessage: failure.message })),
   );
-  return { notified: (await finishScanIfDone(db, scanId)).notified };
+  return { notified: (await finishScanIfDone(db, scanId, now)).notified };
 }
 
 function errorText(err: unknown): string {
