@@ -4,9 +4,8 @@
 // (a 400 names the fix) and audits each change.
 import { useMutation } from "@tanstack/react-query";
 import { useId, useState } from "react";
-import { ApiErrorMessage } from "@/components/api-error-message";
+import { SaveBar } from "@/components/save-bar";
 import { fetchJson } from "@/components/fetch-json";
-import { BUTTON_PRIMARY } from "@/components/modal";
 import type { TReportFormat } from "@/lib/reports/report-query";
 import type { TReportSchedule } from "@/lib/reports/report-schedule";
 
@@ -129,17 +128,7 @@ export function ReportScheduleSettings({ initial, canWrite }: { initial: TReport
         ))}
       </fieldset>
 
-      {canWrite ? (
-        <div className="flex items-center gap-3">
-          <button type="submit" className={BUTTON_PRIMARY} disabled={!dirty || save.isPending}>
-            {save.isPending ? "Saving…" : "Save scheduled report"}
-          </button>
-          <span aria-live="polite" className="text-slate-600">
-            {save.isSuccess && !dirty ? "Saved." : dirty ? "Unsaved changes." : ""}
-          </span>
-        </div>
-      ) : null}
-      <ApiErrorMessage error={save.error} />
+      <SaveBar label="Save scheduled report" dirty={dirty} save={save} canWrite={canWrite} />
     </form>
   );
 }

@@ -5,8 +5,9 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState } from "react";
 import { ApiErrorMessage } from "@/components/api-error-message";
+import { SaveBar } from "@/components/save-bar";
 import { fetchJson, type TSerialized } from "@/components/fetch-json";
-import { BUTTON_PRIMARY, BUTTON_SECONDARY } from "@/components/modal";
+import { BUTTON_SECONDARY } from "@/components/modal";
 import type { TOuTree } from "@/lib/inventory/get-ou-tree";
 import { TASK_TYPES, TASKS, type TTaskType } from "@/lib/tasks/catalogue";
 import type { TApprovalRule, TTaskSettings } from "@/lib/tasks/settings";
@@ -88,17 +89,7 @@ function SettingsForm({ initial, canWrite }: { initial: TTaskSettings; canWrite:
           <span className="text-slate-700">minutes (5–1,440)</span>
         </label>
       </div>
-      {canWrite ? (
-        <div className="flex items-center gap-3">
-          <button type="submit" className={BUTTON_PRIMARY} disabled={!dirty || save.isPending}>
-            {save.isPending ? "Saving…" : "Save task settings"}
-          </button>
-          <span aria-live="polite" className="text-slate-600">
-            {save.isSuccess && !dirty ? "Saved." : dirty ? "Unsaved changes." : ""}
-          </span>
-        </div>
-      ) : null}
-      <ApiErrorMessage error={save.error} />
+      <SaveBar label="Save task settings" dirty={dirty} save={save} canWrite={canWrite} />
     </form>
   );
 }
