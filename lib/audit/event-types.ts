@@ -104,6 +104,8 @@ export const ZAuditEventBody = z.discriminatedUnion("type", [
       /** The Accounts page's filters the export was made with. */
       filters: z.record(z.string(), z.string()).optional(),
       freshnessHours: z.number().int().optional(),
+      /** The scheduled report only: where the file was written (a directory path, or s3://bucket/key). */
+      destination: z.string().optional(),
     }),
   }),
   z.object({

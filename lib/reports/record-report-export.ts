@@ -22,6 +22,8 @@ export type TRecordReportExportOptions = {
   rowCount: number;
   sha256: string;
   now: Date;
+  /** Where the scheduled report wrote the file (a directory path, or s3://bucket/key); none for a download. */
+  destination?: string;
   /** Runs in the same transaction once the event is appended (the scheduled report marks its run there). */
   inTransaction?: (tx: TTx, recorded: TRecordedExport) => Promise<void>;
 };
@@ -68,6 +70,7 @@ export async function recordReportExport(options: TRecordReportExportOptions): P
         exportId: id,
         filters: options.filters,
         freshnessHours: options.freshnessHours,
+        ...(options.destination ? { destination: options.destination } : {}),
       },
       time: options.now,
     });

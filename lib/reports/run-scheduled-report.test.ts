@@ -85,6 +85,11 @@ describe("runScheduledReport to a directory", () => {
 
     const scheduled = (await exportEvents()).slice(before);
     expect(scheduled.map((e) => (e.payload as { format: string }).format)).toEqual(["csv", "pdf"]);
+    // Each event names the file it wrote, so an auditor can find it.
+    expect(scheduled.map((e) => (e.payload as { destination?: string }).destination)).toEqual([
+      path.join(dir, `rootwarden-compliance-${ORG_ID}-${stamp}.csv`),
+      path.join(dir, `rootwarden-compliance-${ORG_ID}-${stamp}.pdf`),
+    ]);
     const csvEvent = scheduled[0]!.payload as { sha256: string; exportId: string; asOf: string; rows: number };
     expect(csvEvent.sha256).toBe(sha256(csv));
     expect(csvEvent.asOf).toBe("2026-11-30T23:59:59.999Z");
@@ -192,6 +197,10 @@ describe("runScheduledReport to S3 (the simulator, through the SDK)", () => {
     expect(JSON.parse(json.toString("utf8"))).toBeInstanceOf(Array);
     const pdf = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket, Key: list.Contents![1]!.Key! }))).Body!.transformToByteArray());
     expect(pdf.subarray(0, 5).toString()).toBe("%PDF-");
+    expect((await exportEvents()).slice(-2).map((e) => (e.payload as { destination?: string }).destination)).toEqual([
+      `s3://${Bucket}/rootwarden/reports/rootwarden-compliance-${ORG_ID}-20261231T235959Z.json`,
+      `s3://${Bucket}/rootwarden/reports/rootwarden-compliance-${ORG_ID}-20261231T235959Z.pdf`,
+    ]);
   });
 
   it("retries a throttled upload (the SDK does not retry a streamed body)", async () => {

@@ -127,6 +127,7 @@ async function runFormat(ctx: TFormatContext): Promise<TScheduledFormatResult> {
         // was never written (e.g. the organization's features were read again): record this one.
         rec = await recordReportExport({
           ...recordFields(scope, data.rowCount, data.sha256, now),
+          destination: location,
           db,
           inTransaction: (tx, recorded) => markRecorded(tx, run.id, token, recorded, data.rowCount, data.sha256, now),
         });
@@ -147,6 +148,7 @@ async function runFormat(ctx: TFormatContext): Promise<TScheduledFormatResult> {
       const { size } = await stat(workFile);
       await recordReportExport({
         ...recordFields(scope, rowCount, sha256, now),
+        destination: location,
         db,
         inTransaction: async (tx, recorded) => {
           await markRecorded(tx, run.id, token, recorded, rowCount, sha256, now);
