@@ -126,8 +126,7 @@ async function runFormat(ctx: TFormatContext): Promise<TScheduledFormatResult> {
         // First attempt, or the data changed since an earlier attempt recorded an export whose file
         // was never written (e.g. the organization's features were read again): record this one.
         rec = await recordReportExport({
-          ...recordFields(scope, data.rowCount, data.sha256, now),
-          destination: location,
+          ...recordFields(scope, location, data.rowCount, data.sha256, now),
           db,
           inTransaction: (tx, recorded) => markRecorded(tx, run.id, token, recorded, data.rowCount, data.sha256, now),
         });
@@ -147,8 +146,7 @@ async function runFormat(ctx: TFormatContext): Promise<TScheduledFormatResult> {
       await store.put(name, workFile, CONTENT_TYPES[format]);
       const { size } = await stat(workFile);
       await recordReportExport({
-        ...recordFields(scope, rowCount, sha256, now),
-        destination: location,
+        ...recordFields(scope, location, rowCount, sha256, now),
         db,
         inTransaction: async (tx, recorded) => {
           await markRecorded(tx, run.id, token, recorded, rowCount, sha256, now);
@@ -208,9 +206,10 @@ async function claimRun(
   return { run: null, status, location: row.objectName, error: row.error };
 }
 
-function recordFields(scope: TReportScope, rowCount: number, sha256: string, now: Date) {
+function recordFields(scope: TReportScope, destination: string, rowCount: number, sha256: string, now: Date) {
   return {
     actor: SYSTEM,
+    destination,
     organizationId: scope.organization.id,
     kind: scope.query.kind,
     format: scope.query.format,
