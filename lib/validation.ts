@@ -16,3 +16,14 @@ export function zIntString(fallback: number, min: number, max: number) {
       return n;
     });
 }
+
+/**
+ * The longest prefix of `text` of at most `maxLength` UTF-16 code units (what zod's max() and
+ * String.length count) that does not end in half of a surrogate pair.
+ */
+export function cutText(text: string, maxLength: number): string {
+  if (text.length <= maxLength) return text;
+  const cut = text.slice(0, maxLength);
+  const last = cut.charCodeAt(cut.length - 1);
+  return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
+}

@@ -54,6 +54,24 @@ describe("parseJsonBody", () => {
     }
     expect((await post(cookie)).status).toBe(201);
   });
+
+  it("refuses a lone UTF-16 surrogate in any string or key with a 400 naming where it is", async () => {
+    const cookie = await sessionCookie(["operator"], config);
+    const cases: [string, string][] = [
+      ['{"accountIds":["123456789012"],"reason":"x \\ud800"}', "reason"],
+      ['{"accountIds":["123456789012"],"nested":[{"a":"\\udc00 y"}]}', "nested.0.a"],
+      ['{"accountIds":["123456789012"],"\\ud800k":1}', "\ufffdk"],
+    ];
+    for (const [body, path] of cases) {
+      const res = await post(cookie, { body });
+      expect(res.status).toBe(400);
+      const error = await errorOf(res);
+      expect(error.message).toMatch(/lone UTF-16 surrogate/);
+      expect(error.details).toEqual({ path });
+    }
+    // A well-formed pair (an emoji) is fine.
+    expect((await post(cookie, { body: '{"accountIds":["123456789012"],"reason":"ok \\ud83d\\ude00"}' })).status).toBe(201);
+  });
 });
 
 describe("withPermission", () => {
@@ -165,6 +183,13 @@ describe("withPermission", () => {
     const res = await notFound(new Request("http://127.0.0.1:3000/api/x", { headers: { cookie } }));
     expect(res.status).toBe(404);
     expect(await errorOf(res)).toEqual({ code: "NOT_FOUND", message: "No account 123456789012." });
+
+    const duplicate = withPermission("accounts.read", async () => {
+      throw Object.assign(new Error("Unique constraint failed on the fields: (`name`)"), { code: "P2002" });
+    }, deps);
+    const conflict = await duplicate(new Request("http://127.0.0.1:3000/api/x", { headers: { cookie } }));
+    expect(conflict.status).toBe(409);
+    expect((await errorOf(conflict)).code).toBe("CONFLICT");
 
     const crash = withPermission("accounts.read", async () => {
       throw new Error("connection string postgres://user:secret@db");

@@ -96,9 +96,39 @@ export async function parseJsonBody<S extends z.ZodType>(req: Request, schema: S
   } catch {
     throw new AppError("BAD_REQUEST", "The body is not valid JSON.");
   }
+  const badText = findBadText(value, "");
+  if (badText !== null) {
+    throw new AppError(
+      "BAD_REQUEST",
+      `Text in the body is not valid Unicode${badText ? ` at ${badText}` : ""}: it holds a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape without its pair). Send well-formed text.`,
+      badText ? { path: badText } : undefined,
+    );
+  }
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw zodToAppError(parsed.error);
   return parsed.data;
+}
+
+/** The path of the first string (key or value) in a parsed JSON value that is not well-formed UTF-16, or null. */
+function findBadText(value: unknown, path: string): string | null {
+  if (typeof value === "string") return value.isWellFormed() ? null : path;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const bad = findBadText(value[i], path ? `${path}.${i}` : String(i));
+      if (bad !== null) return bad;
+    }
+    return null;
+  }
+  if (value && typeof value === "object") {
+    for (const [key, child] of Object.entries(value)) {
+      const shownKey = key.isWellFormed() ? key : key.toWellFormed();
+      const childPath = path ? `${path}.${shownKey}` : shownKey;
+      if (!key.isWellFormed()) return childPath;
+      const bad = findBadText(child, childPath);
+      if (bad !== null) return bad;
+    }
+  }
+  return null;
 }
 
 /** Parses query-string or route params with a schema; 400 naming each bad field. */
@@ -154,7 +184,7 @@ export function jsonError(code: AppError["code"], message: string, details?: Rec
 
 /** Maps any thrown value to a JSON error response; unexpected errors are logged, never echoed. */
 export function errorResponse(err: unknown): Response {
-  const appError = isAppError(err) ? err : err instanceof ZodError ? zodToAppError(err) : null;
+  const appError = isAppError(err) ? err : err instanceof ZodError ? zodToAppError(err) : uniqueViolationToAppError(err);
   if (!appError) {
     console.error("Unhandled error in route handler:", err instanceof Error ? `${err.name}: ${err.message}` : err);
     const body: TErrorBody = { error: { code: "INTERNAL", message: "Something went wrong on the server. Try again; if it persists, check the server logs." } };
@@ -168,6 +198,18 @@ export function errorResponse(err: unknown): Response {
   const retryAfter = appError.details?.retryAfterSeconds;
   if (typeof retryAfter === "number" && Number.isInteger(retryAfter) && retryAfter >= 0) headers.set("Retry-After", String(retryAfter));
   return Response.json(body, { status: appError.status, headers });
+}
+
+/**
+ * Two requests that create the same thing at the same instant (a double click) both pass the
+ * "does it exist?" check; the database's unique index stops the second. That is a conflict the
+ * caller can resolve by reloading, not a server fault.
+ */
+function uniqueViolationToAppError(err: unknown): AppError | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  // Prisma's P2002, or Postgres's own 23505 through node-postgres or a driver adapter.
+  if (code !== "P2002" && code !== "23505") return null;
+  return new AppError("CONFLICT", "Someone saved the same thing at the same moment, so this change was not made. Reload the page to see the current state, then try again if it is still needed.");
 }
 
 export function zodToAppError(error: ZodError): AppError {

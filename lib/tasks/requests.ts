@@ -12,6 +12,7 @@ import { getConfig } from "@/lib/config";
 import { prisma as defaultDb } from "@/lib/db/client";
 import type { PrismaClient, TaskRequest } from "@/lib/db/generated/client";
 import { AppError } from "@/lib/errors";
+import { cutText } from "@/lib/validation";
 import { TASKS, requestPermission, type TRequestStatus } from "./catalogue";
 import { notifyRequest } from "./notify-request";
 import { buildPlan, type TPlan } from "./plan";
@@ -273,6 +274,7 @@ export async function voteOnTaskRequest(options: {
     }
     const earlier = await tx.taskVote.findUnique({ where: { requestId_voterId: { requestId: request.id, voterId: actor.userId } } });
     if (earlier) throw new AppError("CONFLICT", `You already ${earlier.decision === "APPROVE" ? "approved" : "rejected"} request #${request.number}; each approver votes once.`, { reason: "double-vote" });
+    await assertAnotherPerson(tx, request, actor, "vote");
     if (request.status !== "PENDING") throw new AppError("CONFLICT", closedMessage(request));
     if (request.expiresAt.getTime() <= now.getTime()) {
       throw new AppError("CONFLICT", `Request #${request.number} expired at ${request.expiresAt.toISOString()}; it can no longer be approved. Ask for a new request.`);
@@ -362,11 +364,39 @@ export async function reviewBreakGlass(options: { actor: TActor | null; requestI
     const request = await lockRequest(tx, requestId.data);
     if (!request.breakGlass) throw new AppError("CONFLICT", `Request #${request.number} was not a break-glass execution; there is nothing to review.`);
     if (request.requestedById === actor.userId) throw new AppError("FORBIDDEN", "You cannot review your own break-glass execution. Ask another approver.", { reason: "self-approval" });
+    await assertAnotherPerson(tx, request, actor, "review");
     if (request.reviewedAt) throw new AppError("CONFLICT", `Request #${request.number} was already reviewed.`);
     await tx.taskRequest.update({ where: { id: request.id }, data: { reviewedById: actor.userId, reviewedAt: now } });
     await appendAuditEvent(tx, { type: "request.reviewed", actor, organizationId: request.organizationId, target: { type: "REQUEST", id: request.id }, payload: { requestId: request.id, comment }, time: now });
     return tx.taskRequest.findUniqueOrThrow({ where: { id: request.id } });
   });
+}
+
+/**
+ * One person may hold several IdP identities (two accounts with one e-mail address, a guest and a
+ * member account, a new issuer after an IdP move): each is its own User row, so comparing user ids
+ * alone would let them approve their own request or vote twice. The e-mail address (lower-cased at
+ * sign-in) names the person: a voter or reviewer whose address is the requester's, or an earlier
+ * voter's, is refused.
+ */
+async function assertAnotherPerson(tx: TTx, request: TaskRequest, actor: TActor, act: "vote" | "review"): Promise<void> {
+  const email = actor.email?.trim().toLowerCase();
+  if (!email) return;
+  const requester = await tx.user.findUnique({ where: { id: request.requestedById }, select: { email: true } });
+  if (requester?.email?.trim().toLowerCase() === email) {
+    throw new AppError(
+      "FORBIDDEN",
+      `You signed in as another identity with the requester's e-mail address (${email}): that is the requester, and nobody may ${act === "vote" ? "approve or reject" : "review"} their own request. Ask another approver.`,
+      { reason: "self-approval" },
+    );
+  }
+  if (act === "review") return;
+  const voterIds = (await tx.taskVote.findMany({ where: { requestId: request.id }, select: { voterId: true } })).map((v) => v.voterId);
+  if (voterIds.length === 0) return;
+  const sameEmail = await tx.user.count({ where: { id: { in: voterIds }, email: { equals: email, mode: "insensitive" } } });
+  if (sameEmail > 0) {
+    throw new AppError("CONFLICT", `Someone with your e-mail address (${email}) already voted on request #${request.number} under another identity; each person votes once.`, { reason: "double-vote" });
+  }
 }
 
 /**
@@ -446,7 +476,7 @@ export async function retryTaskRequest(options: { actor: TActor | null; requestI
       taskType: original.taskType,
       scope,
       params: original.params,
-      reason: extra.data.reason && extra.data.reason.trim().length >= 10 ? extra.data.reason : `Retry of #${original.number} for ${accountIds.length} failed target(s): ${original.reason}`.slice(0, 2000),
+      reason: extra.data.reason && extra.data.reason.trim().length >= 10 ? extra.data.reason : cutText(`Retry of #${original.number} for ${accountIds.length} failed target(s): ${original.reason}`, 2000),
       ticket: extra.data.ticket ?? original.ticket,
       ...(extra.data.clientRequestId ? { clientRequestId: extra.data.clientRequestId } : {}),
     },

@@ -9,10 +9,10 @@ import { runTaskBatch, startTaskExecution } from "./execute";
 let next = 1;
 
 /** A user row and its actor; authTime defaults to `now` (a fresh sign-in). */
-export async function testActor(db: PrismaClient, roles: TRole[], options: { name?: string; authTime?: Date | null } = {}): Promise<TActor> {
+export async function testActor(db: PrismaClient, roles: TRole[], options: { name?: string; authTime?: Date | null; email?: string } = {}): Promise<TActor> {
   const n = next++;
   const name = options.name ?? `${roles.join("-") || "norole"}-${n}`;
-  const user = await db.user.create({ data: { issuer: "https://idp.test", subject: `sub-${name}-${n}`, email: `${name}@example.test`, name, roles, groups: [] } });
+  const user = await db.user.create({ data: { issuer: "https://idp.test", subject: `sub-${name}-${n}`, email: options.email ?? `${name}@example.test`, name, roles, groups: [] } });
   return { userId: user.id, subject: user.subject, email: user.email, name: user.name, roles, authTime: options.authTime === undefined ? new Date() : options.authTime };
 }
 

@@ -163,6 +163,33 @@ describe("privileged tasks", () => {
     await f.db.prisma.approvalRule.deleteMany({});
   });
 
+  it("treats two IdP identities with one e-mail address as one person: no self-approval, no second vote, no self-review", async () => {
+    const db = f.db.prisma;
+    const [a] = dirty(1, 3);
+    await scan([a.id]);
+    // Alice requests as an operator identity and holds two approver identities with her address (any case).
+    const alice = await testActor(db, ["operator"], { email: "alice@example.test" });
+    const aliceApprover = await testActor(db, ["approver"], { email: "Alice@Example.test" });
+    const bob = await testActor(db, ["approver"], { email: "bob@example.test" });
+    const bobAgain = await testActor(db, ["approver"], { email: "bob@example.test" });
+    await saveApprovalRule({ actor: admin, organizationId: f.sim.organizationId, input: { taskType: "DELETE_ROOT_CREDENTIALS", ouId: null, approvalsRequired: 2 }, db });
+    try {
+      const input = { taskType: "DELETE_ROOT_CREDENTIALS", scope: { type: "ACCOUNT", accountId: a.id }, params: { kinds: ["password"] }, reason };
+      const { request } = await createTaskRequest({ actor: alice, input, ...deps() });
+      await expectAppError(voteOnTaskRequest({ actor: aliceApprover, requestId: request.id, decision: "APPROVE", ...deps() }), "FORBIDDEN", /requester's e-mail address/);
+      await voteOnTaskRequest({ actor: bob, requestId: request.id, decision: "APPROVE", ...deps() });
+      await expectAppError(voteOnTaskRequest({ actor: bobAgain, requestId: request.id, decision: "APPROVE", ...deps() }), "CONFLICT", /already voted on request #\d+ under another identity/);
+      const after = await db.taskRequest.findUniqueOrThrow({ where: { id: request.id } });
+      expect(after.status).toBe("PENDING");
+      expect(after.approvals).toBe(1);
+      expect(await db.taskVote.count({ where: { requestId: request.id } })).toBe(1);
+      await cancelTaskRequest({ actor: alice, requestId: request.id, ...deps() });
+      expect(mutatingCalls(a.id)).toBe(0);
+    } finally {
+      await db.approvalRule.deleteMany({});
+    }
+  });
+
   it("the most specific OU rule wins", async () => {
     const [a] = dirty(1, 2);
     await scan([a.id]);
@@ -512,6 +539,9 @@ describe("privileged tasks", () => {
     expect(credentialCount(a.id)).toBe(0);
     const inbox = await getApprovalInbox({ actor: approver, db: f.db.prisma });
     expect(inbox.toReview.map((r) => r.id)).toContain(request.id);
+    // The admin's own approver identity (same e-mail address) is still the admin.
+    const adminAsApprover = await testActor(f.db.prisma, ["approver"], { email: admin.email! });
+    await expectAppError(reviewBreakGlass({ actor: adminAsApprover, requestId: request.id, ...deps() }), "FORBIDDEN", /requester's e-mail address/);
     await reviewBreakGlass({ actor: approver, requestId: request.id, comment: "confirmed with the incident lead", ...deps() });
     expect((await getApprovalInbox({ actor: approver, db: f.db.prisma })).toReview.map((r) => r.id)).not.toContain(request.id);
     await flushAuditTrail(f.db.prisma);
