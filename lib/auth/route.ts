@@ -111,7 +111,7 @@ export async function parseJsonBody<S extends z.ZodType>(req: Request, schema: S
 
 /** The path of the first string (key or value) in a parsed JSON value that is not well-formed UTF-16, or null. */
 function findBadText(value: unknown, path: string): string | null {
-  if (typeof value === "string") return value.isWellFormed() ? null : path;
+  if (typeof value === "string") return LONE_SURROGATE.test(value) ? path : null;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const bad = findBadText(value[i], path ? `${path}.${i}` : String(i));
@@ -121,9 +121,10 @@ function findBadText(value: unknown, path: string): string | null {
   }
   if (value && typeof value === "object") {
     for (const [key, child] of Object.entries(value)) {
-      const shownKey = key.isWellFormed() ? key : key.toWellFormed();
+      const badKey = LONE_SURROGATE.test(key);
+      const shownKey = badKey ? key.replace(LONE_SURROGATES, "\uFFFD") : key;
       const childPath = path ? `${path}.${shownKey}` : shownKey;
-      if (!key.isWellFormed()) return childPath;
+      if (badKey) return childPath;
       const bad = findBadText(child, childPath);
       if (bad !== null) return bad;
     }
@@ -173,6 +174,7 @@ function assertReadableQuery(url: string): void {
 // NUL never belongs in text (Postgres refuses it); U+FFFD is what undecodable percent-encoding
 // becomes, and a lone surrogate is what a half-decoded one becomes.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, "g");
 
 function isReadableText(s: string): boolean {
   return !s.includes("\0") && !s.includes("\uFFFD") && !LONE_SURROGATE.test(s);
