@@ -1,6 +1,8 @@
 // A recent IdP sign-in for the actions that matter most (approving a request, a break-glass
-// execution): the ID token's auth_time must be at most REAUTH_MAX_AGE_MINUTES old, otherwise the
+// execution, and every settings change, since the settings decide who must approve what and who
+// hears about it): the ID token's auth_time must be at most REAUTH_MAX_AGE_MINUTES old, otherwise the
 // browser is sent through the IdP again with OIDC max_age (components/reauth.ts).
+import { getConfig } from "@/lib/config";
 import { AppError } from "@/lib/errors";
 import type { TActor } from "./actor";
 
@@ -39,4 +41,13 @@ export function assertFreshAuth(actor: Pick<TActor, "authTime">, options: TFresh
     maxAgeMinutes: options.maxAgeMinutes,
     authTime: actor.authTime?.toISOString() ?? null,
   });
+}
+
+/**
+ * A settings change (approval rules, break-glass, notification channels, the scheduled report)
+ * needs a sign-in within REAUTH_MAX_AGE_MINUTES, like an approval: a stolen or left-open session
+ * alone cannot lower the approvals a task needs, turn break-glass on or silence the channels.
+ */
+export function assertFreshAuthForSettings(actor: Pick<TActor, "authTime">, now: Date): asserts actor is { authTime: Date } {
+  assertFreshAuth(actor, { now, maxAgeMinutes: getConfig().REAUTH_MAX_AGE_MINUTES, action: "Changing settings" });
 }

@@ -45,7 +45,8 @@ afterAll(async () => {
 
 describe("the scheduled report job", () => {
   it("writes the month once however many jobs run for it", async () => {
-    await updateReportSchedule({ actor: actorWith(["admin"]), db: db.prisma, patch: { enabled: true, destination: { type: "directory", path: dir }, formats: ["csv", "pdf"] }, now: new Date("2026-11-15T00:00:00.000Z") });
+    const now = new Date("2026-11-15T00:00:00.000Z");
+    await updateReportSchedule({ actor: { ...actorWith(["admin"]), authTime: now }, db: db.prisma, patch: { enabled: true, destination: { type: "directory", path: dir }, formats: ["csv", "pdf"] }, now });
     await boss.send(REPORT_SCHEDULE_QUEUE, {});
     await boss.send(REPORT_SCHEDULE_QUEUE, {});
     await waitFor(async () => (await db.prisma.scheduledReportRun.count({ where: { status: "SUCCEEDED" } })) === 2);

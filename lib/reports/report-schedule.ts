@@ -5,6 +5,7 @@ import path from "node:path";
 import { z } from "zod";
 import { appendAuditEvent } from "@/lib/audit/append";
 import { assertPermission, type TActor, type TCaller } from "@/lib/auth/actor";
+import { assertFreshAuthForSettings } from "@/lib/auth/fresh-auth";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { AppError } from "@/lib/errors";
 import { REPORT_FORMATS } from "./report-query";
@@ -92,6 +93,7 @@ export async function updateReportSchedule(options: { actor: TActor | null; patc
   const actor = options.actor;
   const patch = ZReportSchedule.partial().safeParse(options.patch);
   if (!patch.success) throw new AppError("BAD_REQUEST", `Invalid scheduled report setting: ${describeIssues(patch.error)}`);
+  assertFreshAuthForSettings(actor, options.now);
   return options.db.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('rootwarden.settings.reports.schedule'))`;
     const { updatedAt: _updatedAt, ...before } = await readReportSchedule(tx);

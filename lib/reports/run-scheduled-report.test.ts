@@ -55,7 +55,7 @@ beforeEach(async () => {
 
 const run = (now: Date, extra: { leaseMinutes?: number } = {}) =>
   runScheduledReport({ actor: SYSTEM, db: db.prisma, pool, now, freshnessHours: FRESHNESS_HOURS, s3: () => s3, ...extra });
-const configure = (patch: Record<string, unknown>, now = new Date("2026-11-15T00:00:00.000Z")) => updateReportSchedule({ actor: admin, db: db.prisma, patch, now });
+const configure = (patch: Record<string, unknown>, now = new Date("2026-11-15T00:00:00.000Z")) => updateReportSchedule({ actor: { ...admin, authTime: now }, db: db.prisma, patch, now });
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 // The scheduled report's events (an auditor's own export in a test is not one of them).
 const exportEvents = async () => {

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { appendAuditEvent } from "@/lib/audit/append";
 import { assertPermission, type TActor, type TCaller } from "@/lib/auth/actor";
+import { assertFreshAuthForSettings } from "@/lib/auth/fresh-auth";
 import { prisma as defaultDb } from "@/lib/db/client";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { AppError } from "@/lib/errors";
@@ -63,6 +64,7 @@ export async function updateTaskSettings(options: {
   }
   const db = options.db ?? defaultDb;
   const now = options.now ?? new Date();
+  assertFreshAuthForSettings(actor, now);
   return db.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('rootwarden.settings.tasks'))`;
     const before = await readTaskSettings(tx);
@@ -130,9 +132,12 @@ export async function saveApprovalRule(options: {
   if (ouId && isOrgTaskType(taskType)) throw new AppError("BAD_REQUEST", "Organization set-up tasks change the whole organization; their approval rule has no OU. Leave the OU empty.");
   const db = options.db ?? defaultDb;
   const now = options.now ?? new Date();
+  assertFreshAuthForSettings(actor, now);
   const ou = ouId ? await db.ou.findFirst({ where: { id: ouId, organizationId: options.organizationId }, select: { id: true, name: true } }) : null;
   if (ouId && !ou) throw new AppError("BAD_REQUEST", `OU ${ouId} is not in the organization. Pick an OU from the tree.`);
   return db.$transaction(async (tx) => {
+    // Two saves of the same rule at once (a double click) wait for each other instead of both creating it.
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('rootwarden.settings.approvalRules'))`;
     const existing = await tx.approvalRule.findFirst({ where: { organizationId: options.organizationId, taskType, ouId } });
     const rule = existing
       ? await tx.approvalRule.update({ where: { id: existing.id }, data: { approvalsRequired, updatedAt: now } })
@@ -153,6 +158,7 @@ export async function deleteApprovalRule(options: { actor: TActor | null; organi
   const actor = options.actor;
   if (!z.string().uuid().safeParse(options.ruleId).success) throw new AppError("BAD_REQUEST", "The rule id must be a UUID.");
   const db = options.db ?? defaultDb;
+  assertFreshAuthForSettings(actor, options.now ?? new Date());
   await db.$transaction(async (tx) => {
     const rule = await tx.approvalRule.findFirst({ where: { id: options.ruleId, organizationId: options.organizationId } });
     if (!rule) throw new AppError("NOT_FOUND", "No such approval rule (it may have been deleted already).");

@@ -529,6 +529,14 @@ describe("privileged tasks", () => {
     await scan([a.id]);
     const input = { taskType: "DELETE_ROOT_CREDENTIALS", scope: { type: "ACCOUNT", accountId: a.id }, params: { kinds: ["password", "accessKeys"] }, reason: "Outage: the account is compromised, keys must go now", breakGlass: true };
     await expectAppError(createTaskRequest({ actor: admin, input, ...deps() }), "FORBIDDEN", /Break-glass is off/);
+    // Settings need a fresh sign-in too: an old session alone cannot turn break-glass on or lower an approval rule.
+    const oldSession = { ...admin, authTime: new Date(Date.now() - 60 * 60_000) };
+    await expectAppError(updateTaskSettings({ actor: oldSession, patch: { breakGlassEnabled: true }, db: f.db.prisma }), "REAUTH_REQUIRED", /Changing settings needs a sign-in/);
+    await expectAppError(
+      saveApprovalRule({ actor: oldSession, organizationId: f.sim.organizationId, input: { taskType: "DELETE_ROOT_CREDENTIALS", ouId: null, approvalsRequired: 1 }, db: f.db.prisma }),
+      "REAUTH_REQUIRED",
+    );
+    expect((await f.db.prisma.appSetting.findUnique({ where: { key: "tasks" } }))?.value ?? {}).not.toMatchObject({ breakGlassEnabled: true });
     await updateTaskSettings({ actor: admin, patch: { breakGlassEnabled: true }, db: f.db.prisma });
     await expectAppError(createTaskRequest({ actor: operator, input, ...deps() }), "FORBIDDEN");
     const staleAdmin = { ...admin, authTime: new Date(Date.now() - 60 * 60_000) };
