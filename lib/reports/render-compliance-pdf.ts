@@ -1,7 +1,11 @@
 // Lays out the compliance report as a PDF with pdfkit (no browser): cover, summary with a bar
 // chart drawn from vector shapes, a table per OU, the failing accounts with remediation per rule,
 // and a last page with the data's SHA-256 and the audit event id. Every page is numbered; every
-// table repeats its header on each page; cells are cut to their column, never overflowing.
+// table repeats its header on each page; cells are cut to their column (or, for a wrapping column,
+// broken over lines), never overflowing. The standard PDF fonts (Helvetica) encode text as
+// WinAnsi (Windows-1252): any other character (an OU name in Cyrillic or CJK, say) is printed as
+// "?" rather than as the wrong glyphs, and measured as such. The CSV and JSON exports hold the
+// exact text, and the data hash on the last page is theirs.
 import PDFDocument from "pdfkit";
 import { RULES, getRule } from "@/lib/inventory/compliance";
 
@@ -46,7 +50,10 @@ const ROW_H = 13;
 const FONT = "Helvetica";
 const BOLD = "Helvetica-Bold";
 
-type TColumn = { header: string; width: number };
+/** `wrap`: the cell breaks over as many lines as it needs (after ", " where it can) instead of being cut. */
+type TColumn = { header: string; width: number; wrap?: boolean };
+/** Line height of 8 pt table text. */
+const LINE_H = 10;
 type TDoc = InstanceType<typeof PDFDocument>;
 
 export function renderCompliancePdf(report: TPdfReport): TDoc {
@@ -89,7 +96,7 @@ function cover(doc: TDoc, r: TPdfReport) {
   for (const [k, v] of lines) {
     const y = doc.y;
     doc.font(BOLD).fontSize(11).fillColor("#0f172a").text(k, MARGIN, y, { width: 140 });
-    doc.font(FONT).text(v, MARGIN + 150, y, { width: pageWidth(doc) - 150 });
+    doc.font(FONT).text(winAnsi(v), MARGIN + 150, y, { width: pageWidth(doc) - 150 });
     doc.moveDown(0.4);
   }
 }
@@ -193,7 +200,7 @@ function failing(doc: TDoc, r: TPdfReport) {
         { header: "Account ID", width: 72 },
         { header: "Name", width: 95 },
         { header: "OU path", width: 105 },
-        { header: "Failing rules", width: 243 },
+        { header: "Failing rules", width: 243, wrap: true },
       ],
       failingAccounts.map((a) => [a.id, a.name, a.ouPath, a.failingRules.map((id) => id.replace(/^account\./, "")).join(", ")]),
       -1,
@@ -235,7 +242,7 @@ function integrity(doc: TDoc, r: TPdfReport) {
   doc.font("Courier-Bold").fontSize(10).text(r.auditEventId, { width: w });
   doc.moveDown(1);
   doc.font(FONT).fontSize(9).fillColor("#334155").text(
-    `As of ${utc(r.asOf)}; generated at ${utc(r.generatedAt)} by ${r.generatedBy}. Export id ${r.exportId}.`,
+    winAnsi(`As of ${utc(r.asOf)}; generated at ${utc(r.generatedAt)} by ${r.generatedBy}. Export id ${r.exportId}.`),
     { width: w },
   );
 }
@@ -292,30 +299,34 @@ function table(doc: TDoc, columns: TColumn[], rows: string[][], statusColumn = -
   if (doc.y + 2 * ROW_H > bottom()) doc.addPage();
   drawHeader();
   rows.forEach((row, i) => {
-    if (doc.y + ROW_H > bottom()) {
+    const cells = columns.map((c, j) => {
+      const font = j === statusColumn ? BOLD : FONT;
+      return c.wrap ? wrapLines(doc, row[j] ?? "", c.width - 6, font, 8) : [fit(doc, row[j] ?? "", c.width - 6, font, 8)];
+    });
+    const height = ROW_H + (Math.max(...cells.map((lines) => lines.length)) - 1) * LINE_H;
+    if (doc.y + height > bottom()) {
       doc.addPage();
       if (caption) subheading(doc, `${caption} (continued)`);
       drawHeader();
     }
     const y = doc.y;
-    if (i % 2 === 1) doc.rect(MARGIN, y, columns.reduce((s, c) => s + c.width, 0), ROW_H).fill("#f8fafc");
+    if (i % 2 === 1) doc.rect(MARGIN, y, columns.reduce((s, c) => s + c.width, 0), height).fill("#f8fafc");
     let x = MARGIN;
     columns.forEach((c, j) => {
       const value = row[j] ?? "";
       const font = j === statusColumn ? BOLD : FONT;
-      const cell = fit(doc, value, c.width - 6, font, 8);
       doc.font(font).fontSize(8).fillColor(j === statusColumn ? (COLORS[value] ?? "#0f172a") : "#0f172a");
-      doc.text(cell, x + 3, y + 3, { lineBreak: false });
+      cells[j]!.forEach((line, k) => doc.text(line, x + 3, y + 3 + k * LINE_H, { lineBreak: false }));
       x += c.width;
     });
-    doc.y = y + ROW_H;
+    doc.y = y + height;
   });
   doc.x = MARGIN;
 }
 
 /** The text cut (with "...") to fit the width, so no cell runs into the next. */
 function fit(doc: TDoc, text: string, width: number, font: string, size: number): string {
-  const clean = text.replace(/[\r\n\t]+/g, " ");
+  const clean = winAnsi(text.replace(/[\r\n\t]+/g, " "));
   // Widths per character at 1 pt, measured once per font: pdfkit's widthOfString per cell made a
   // 10,000-account report several seconds slower.
   const widths = charWidths(doc, font);
@@ -332,6 +343,40 @@ function fit(doc: TDoc, text: string, width: number, font: string, size: number)
     }
   }
   return clean;
+}
+
+/**
+ * The text as lines that each fit the width: broken after ", " (a list of rule ids) or a space
+ * where it can, a word longer than a line cut like a cell.
+ */
+function wrapLines(doc: TDoc, text: string, width: number, font: string, size: number): string[] {
+  const widths = charWidths(doc, font);
+  const measure = (t: string) => [...t].reduce((sum, ch) => sum + widths(ch), 0) * size;
+  const words = winAnsi(text.replace(/[\r\n\t]+/g, " ")).split(/(?<=[ ,])(?=\S)/);
+  const lines: string[] = [];
+  let line = "";
+  for (const word of words) {
+    if (line && measure(line + word.trimEnd()) > width) {
+      lines.push(line.trimEnd());
+      line = "";
+    }
+    line += word;
+  }
+  if (line || lines.length === 0) lines.push(line.trimEnd());
+  return lines.map((l) => (measure(l) > width ? fit(doc, l, width, font, size) : l));
+}
+
+// Windows-1252's characters above 0x7F that are not Latin-1 (U+00A0-U+00FF).
+const CP1252_EXTRA = new Set([..."€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"]);
+
+/** Characters the standard fonts' WinAnsi encoding cannot show become "?" (one per code point). */
+export function winAnsi(text: string): string {
+  let out = "";
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!;
+    out += (code >= 0x20 && code < 0x7f) || (code >= 0xa0 && code <= 0xff) || CP1252_EXTRA.has(ch) ? ch : "?";
+  }
+  return out;
 }
 
 const widthCaches = new Map<string, Map<string, number>>();
