@@ -39,6 +39,34 @@ test("an auditor exports the filtered view as CSV and PDF and sees both on the R
   await page.screenshot({ path: test.info().outputPath("reports-page.png"), fullPage: true });
 });
 
+test("an auditor exports the account summary as JSON Lines as of a chosen time and finds it on the Reports page", async ({ page }) => {
+  await signIn(page, "auditor");
+  await page.goto("/reports");
+  const form = page.getByRole("form", { name: "Export as of a time" });
+  // Yesterday at noon UTC, whatever today is.
+  const asOf = new Date(Date.now() - 86_400_000).toISOString().slice(0, 11) + "12:00";
+  await form.getByLabel("As of (UTC, end of the minute)").fill(asOf);
+  await form.getByLabel("Report").selectOption("accounts");
+  await expect(form.getByLabel("Format").locator("option", { hasText: "PDF" })).toHaveCount(0);
+  await form.getByLabel("Format").selectOption("jsonl");
+  const [download] = await Promise.all([page.waitForEvent("download"), form.getByRole("link", { name: "Download" }).click()]);
+  expect(download.suggestedFilename()).toMatch(/\.jsonl$/);
+  const lines = readFileSync((await download.path())!, "utf8").trim().split("\n");
+  const first = JSON.parse(lines[0]!) as Record<string, unknown>;
+  // The account summary: one row per account, with its failing-rule count (the compliance report has rule rows).
+  expect(Object.keys(first)).toEqual(expect.arrayContaining(["accountId", "status", "failingRuleCount"]));
+  expect(new Set(lines.map((l) => (JSON.parse(l) as { accountId: string }).accountId)).size).toBe(lines.length);
+  // A time in the future is refused in the form, with no link.
+  await form.getByLabel("As of (UTC, end of the minute)").fill("2999-01-01T00:00");
+  await expect(form.getByRole("alert")).toHaveText("Pick a time that is not in the future.");
+  await expect(form.getByRole("link", { name: "Download" })).toHaveCount(0);
+
+  await page.reload();
+  const row = page.getByTestId("export-row").filter({ hasText: `${asOf.replace("T", " ")} UTC` });
+  await expect(row.filter({ hasText: "JSONL" })).toHaveCount(1);
+  await expect(row.first()).toContainText("accounts");
+});
+
 test("a viewer has no export buttons and no Reports page", async ({ page }) => {
   await signIn(page, "viewer");
   await page.goto("/accounts?status=NON_COMPLIANT");

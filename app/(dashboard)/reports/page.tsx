@@ -10,6 +10,7 @@ import { prisma } from "@/lib/db/client";
 import { SCHEDULE_TICK_MINUTES, getReportScheduleStatus, type TReportScheduleStatus } from "@/lib/reports/get-report-schedule-status";
 import { listReportExports } from "@/lib/reports/list-report-exports";
 import { standardReportTimes } from "@/lib/reports/standard-report-times";
+import { CustomExport } from "./custom-export";
 
 export const metadata: Metadata = { title: "Reports" };
 export const dynamic = "force-dynamic";
@@ -42,6 +43,10 @@ export default async function ReportsPage() {
             </li>
           ))}
         </ul>
+      </Card>
+
+      <Card title="Export as of a time" note="Any moment in the inventory's history: each account as its last scan before then showed it, with the organization's membership and OUs as they were.">
+        <CustomExport nowIso={now.toISOString()} />
       </Card>
 
       <ScheduledReport status={schedule} now={now} canConfigure={canConfigure} />
