@@ -39,6 +39,8 @@ export type TWorkerOptions = {
   /** Task batches run at once in this process, and targets at once per batch (lib/jobs/task-jobs.ts defaults). */
   taskBatchPollers?: number;
   taskTargetConcurrency?: number;
+  /** The task queues' clock (claims, leases, expiry, recovery); tests inject one. Default: the system clock. */
+  taskClock?: () => Date;
 };
 
 export type TWorker = { boss: PgBoss; stop: () => Promise<void> };
@@ -119,6 +121,7 @@ export async function startWorker(options: TWorkerOptions = {}): Promise<TWorker
       signal: stopping.signal,
       batchPollers: options.taskBatchPollers,
       targetConcurrency: options.taskTargetConcurrency,
+      clock: options.taskClock,
     });
   }
   await registerAwsReadJobs(boss, { aws: getAws, log });
