@@ -151,8 +151,9 @@ type TTx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
 /**
  * A manual full scan's look at the organization's features (scheduled scans sync right before they
  * start, manual ones do not): the same read and the same drift rule as a sync, without the walk.
- * Stores what it read on the Organization row and records a feature that was on at the last reading
- * and is off now as drift of this scan, notified. `notified`: ask for a delivery.
+ * Stores what it read on the Organization row (what AWS answered; unanswered values stay) and records
+ * a feature that was on at the last reading and is off now as drift of this scan, notified.
+ * `notified`: ask for a delivery.
  */
 export async function checkOrgFeatures(options: {
   actor: TCaller | null;
@@ -169,14 +170,16 @@ export async function checkOrgFeatures(options: {
   const notified = await db.$transaction(async (tx) => {
     const previous = await lockFeatures(tx, organizationId);
     if (!previous) return false;
+    // A value AWS did not answer keeps the last one read: a scan's extra look must not turn a known
+    // state into unknown (and so hide a later "off" from the drift rule). A sync stores what it read.
+    const complete = features.problems.length === 0;
     await tx.organization.update({
       where: { id: organizationId },
       data: {
-        trustedAccessIam: features.trustedAccessIam,
-        rootCredentialsManagement: features.rootCredentialsManagement,
-        rootSessions: features.rootSessions,
-        delegatedAdminAccountId: features.delegatedAdminAccountId,
-        featuresCheckedAt: now,
+        trustedAccessIam: features.trustedAccessIam ?? undefined,
+        rootCredentialsManagement: features.rootCredentialsManagement ?? undefined,
+        rootSessions: features.rootSessions ?? undefined,
+        ...(complete ? { delegatedAdminAccountId: features.delegatedAdminAccountId, featuresCheckedAt: now } : {}),
       },
     });
     return recordFeatureDrift(tx, { organizationId, scanId: options.scanId, previous, features, now });
