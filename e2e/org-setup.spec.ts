@@ -2,6 +2,7 @@
 // approves, the job enables it in AWS and the Overview shows it enabled.
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { signIn } from "./helpers/sign-in";
+import { expectRequestStatus, vote } from "./helpers/tasks";
 
 async function simFeatures(body: Record<string, unknown>): Promise<void> {
   const res = await fetch(`${process.env.E2E_SIM_ENDPOINT}/_sim/features`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
@@ -52,20 +53,12 @@ test("an admin requests enabling RootSessions, an approver approves, the Overvie
   expect(requestId, `request link ${href}`).toBeTruthy();
   await expect(admin.getByTestId("org-step-ROOT_SESSIONS")).toContainText("Enable RootSessions");
 
-  // The approver approves from their own signed-in browser (the request page if this build has one).
+  // The approver approves on the request page, in their own signed-in browser: the page's Approve button.
   const approver = await signedIn(browser, "approver");
-  const page = await approver.goto(`/requests/${requestId}`);
-  const approveButton = approver.getByRole("button", { name: /^Approve/ });
-  if (page?.status() === 200 && (await approveButton.count()) > 0) {
-    await approveButton.first().click();
-    const confirm = approver.getByRole("dialog").getByRole("button", { name: /^Approve/ });
-    if ((await confirm.count()) > 0) await confirm.click();
-  } else {
-    const origin = new URL(approver.url()).origin;
-    const res = await approver.request.post(`/api/requests/${requestId}/votes`, { data: { decision: "APPROVE" }, headers: { origin, "sec-fetch-site": "same-origin" } });
-    expect(res.status(), await res.text()).toBe(200);
-    expect((await res.json()).approved).toBe(true);
-  }
+  await approver.goto(`/requests/${requestId}`);
+  await expect(approver.getByRole("heading", { level: 1 })).toContainText(/Request #\d+/);
+  await vote(approver, "Approve", "Checked the reason: RootSessions goes back on.");
+  await expectRequestStatus(approver, "Succeeded", 90_000);
 
   // The job enables it, reads it back and updates the organization row: the Overview shows it at once.
   await expect(async () => {

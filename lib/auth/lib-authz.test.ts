@@ -52,6 +52,13 @@ const FUNCTIONS: TRow[] = [
   { module: "lib/inventory/sync-organization.ts", name: "syncOrganization", access: "org.setup", system: true, call: (f, actor) => f({ actor, db, aws } as never) },
   {
     module: "lib/inventory/sync-organization.ts",
+    name: "checkOrgFeatures",
+    access: "org.setup",
+    system: true,
+    call: (f, actor) => f({ actor, db, aws, organizationId: "o-x", scanId: null, now } as never),
+  },
+  {
+    module: "lib/inventory/sync-organization.ts",
     name: "storeOrganization",
     access: "org.setup",
     system: true,

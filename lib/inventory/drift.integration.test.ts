@@ -1,9 +1,14 @@
 // Drift alerts end to end: the simulator's state changes between two scans (or syncs), and the scan
 // (or sync) that sees it records a DriftEvent, a drift.detected audit event and an outbox row in its
-// own transaction. Also scan.failed at the close of a scan with failed accounts.
+// own transaction. Also scan.failed for a scan with failed accounts and for a FAILED scan, and the
+// Overview's window ("changes since the last scan").
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PgBoss } from "pg-boss";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { SYSTEM } from "@/lib/auth/actor";
+import { BOSS_SCHEMA } from "@/lib/jobs/boss";
+import { queueOrgSync } from "@/lib/jobs/org-jobs";
+import { NOTIFY_QUEUE } from "@/lib/jobs/queues";
 import { startWorker, type TWorker } from "@/lib/jobs/start-worker";
 import { startAwsSim, type AwsSim } from "@/sim/aws/server";
 import { activeMembers, control } from "@/sim/aws/test-helpers";
@@ -59,7 +64,7 @@ describe("drift between scans", () => {
     const dirty = activeMembers(f.sim).filter((a) => expectedStatus(f.sim, a).status === "NON_COMPLIANT");
     expect(dirty.length).toBeGreaterThan(0);
     expect(await drifts()).toEqual([]);
-    expect(await listDriftEvents({ actor: SYSTEM, db: f.db.prisma })).toEqual([]);
+    expect(await listDriftEvents({ actor: SYSTEM, db: f.db.prisma })).toEqual({ since: first.createdAt, sinceScanId: first.id, total: 0, events: [] });
   });
 
   it("an access key added between scans: one drift row, its audit event and one notification", async () => {
@@ -93,7 +98,8 @@ describe("drift between scans", () => {
     expect(sent[0].title).toContain(`access key ${masked} added`);
 
     const listed = await listDriftEvents({ actor: SYSTEM, db: f.db.prisma });
-    expect(listed).toEqual([expect.objectContaining({ id: row.id, accountId: clean.id, link: `/accounts/${clean.id}`, changes: changes.sentences })]);
+    expect(listed).toMatchObject({ sinceScanId: scan.id, total: 1 });
+    expect(listed.events).toEqual([expect.objectContaining({ id: row.id, accountId: clean.id, link: `/accounts/${clean.id}`, changes: changes.sentences })]);
   });
 
   it("a clean re-scan finds no drift", async () => {
@@ -139,6 +145,62 @@ describe("drift between syncs", () => {
     await syncOrganization({ actor: SYSTEM, db: f.db.prisma, aws: f.aws });
     await syncOrganization({ actor: SYSTEM, db: f.db.prisma, aws: f.aws });
     expect(await drifts({ kind: "FEATURE_DISABLED" })).toHaveLength(1);
+  });
+
+  it("a manual full scan reads the org features at its start: a feature turned off is drift found by that scan, notified", async () => {
+    await control(f.sim, "POST", "/_sim/features", { rootCredentialsManagement: false });
+    try {
+      const scan = await scanOrg();
+      expect(scan.status).toBe("SUCCEEDED");
+      const rows = await drifts({ kind: "FEATURE_DISABLED", scanId: scan.id });
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ accountId: null, organizationId: f.sim.organizationId });
+      expect(rows[0].changes).toEqual({ sentences: ["RootCredentialsManagement turned off"], featuresDisabled: ["rootCredentialsManagement"] });
+      expect(rows[0].notifiedAt).not.toBeNull();
+      expect(rows[0].detectedAt.getTime()).toBeGreaterThanOrEqual(scan.createdAt.getTime());
+      expect(await f.db.prisma.organization.findUniqueOrThrow({ where: { id: f.sim.organizationId } })).toMatchObject({ rootCredentialsManagement: false });
+      const message = (await outbox("drift.detected")).find((n) => n.idempotencyKey === `drift.detected:${rows[0].id}`);
+      expect(message).toMatchObject({ event: "drift.detected", link: "/overview", subjectType: "SCAN", subjectId: scan.id, channelName: "drift-test" });
+      expect(message!.title).toBe("Drift: Organization RootCredentialsManagement turned off");
+      // The Overview's window starts at this scan, so the feature drift is listed.
+      expect((await listDriftEvents({ actor: SYSTEM, db: f.db.prisma })).events.map((e) => e.id)).toContain(rows[0].id);
+      // A second manual scan reads it off again: no second drift.
+      const again = await scanOrg();
+      expect(await drifts({ kind: "FEATURE_DISABLED", scanId: again.id })).toEqual([]);
+    } finally {
+      await control(f.sim, "POST", "/_sim/features", { rootCredentialsManagement: true });
+      await syncOrganization({ actor: SYSTEM, db: f.db.prisma, aws: f.aws });
+    }
+  });
+
+  it("the Sync now job asks for a delivery at once when the sync recorded drift", async () => {
+    const db = f.db.prisma;
+    await control(f.sim, "POST", "/_sim/features", { rootSessions: false });
+    try {
+      const [{ t }] = await db.$queryRaw<{ t: Date }[]>`SELECT now() AS t`;
+      const deliveryJobs = async () =>
+        (await db.$queryRawUnsafe<{ n: number }[]>(
+          `SELECT count(*)::int AS n FROM "${BOSS_SCHEMA}"."job" WHERE name = $1 AND singleton_key = 'now' AND created_on >= $2`,
+          NOTIFY_QUEUE,
+          t,
+        ))[0]!.n;
+      expect(await deliveryJobs()).toBe(0);
+      await queueOrgSync(worker.boss, { id: randomUUID(), requestedById: null });
+      const row = await vi.waitFor(
+        async () => {
+          const [r] = await drifts({ kind: "FEATURE_DISABLED", detectedAt: { gte: t } });
+          expect(r).toBeDefined();
+          return r!;
+        },
+        { timeout: 30_000, interval: 250 },
+      );
+      expect(row.changes).toMatchObject({ featuresDisabled: ["rootSessions"] });
+      expect((await outbox("drift.detected")).some((n) => n.idempotencyKey === `drift.detected:${row.id}`)).toBe(true);
+      await vi.waitFor(async () => expect(await deliveryJobs()).toBeGreaterThanOrEqual(1), { timeout: 10_000, interval: 100 });
+    } finally {
+      await control(f.sim, "POST", "/_sim/features", { rootSessions: true });
+      await syncOrganization({ actor: SYSTEM, db, aws: f.aws });
+    }
   });
 
   it("an account that joins after the initial inventory with root credentials", async () => {
@@ -207,6 +269,75 @@ describe("scan.failed", () => {
     // A scan without failures sends none.
     const clean = await scanOrg();
     expect((await outbox("scan.failed")).filter((n) => n.idempotencyKey === `scan.failed:${clean.id}`)).toEqual([]);
+  });
+
+  it("a scan that ends FAILED (its jobs could not be queued) is notified from the transaction that fails it", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const account = activeMembers(f.sim)[0]!;
+    const boss = { insert: async () => Promise.reject(Object.assign(new Error("connection terminated"), { code: "57P01" })) } as unknown as PgBoss;
+    try {
+      await expect(startScan({ actor: SYSTEM, scope: { type: "ACCOUNTS", accountIds: [account.id] }, db: f.db.prisma, boss })).rejects.toMatchObject({ code: "UNAVAILABLE" });
+    } finally {
+      vi.mocked(console.error).mockRestore();
+    }
+    const scan = await f.db.prisma.scan.findFirstOrThrow({ where: { status: "FAILED", errorCode: "QueueFailed" }, orderBy: { createdAt: "desc" } });
+    const sent = (await outbox("scan.failed")).filter((n) => n.idempotencyKey === `scan.failed:${scan.id}`);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({
+      event: "scan.failed",
+      channelName: "drift-test",
+      link: "/overview",
+      subjectType: "SCAN",
+      subjectId: scan.id,
+      audience: "everyone",
+      title: `Scan of Account ${account.name} (${account.id}) failed`,
+    });
+    expect(sent[0].text).toBe("Could not queue the scan's jobs (database error 57P01). 0 of 1 accounts were finished.");
+    expect(sent[0].payload).toMatchObject({ scanId: scan.id, status: "FAILED", total: 1, done: 0 });
+  });
+});
+
+describe("changes since the last scan (the Overview's window)", () => {
+  const list = (limit?: number) => listDriftEvents({ actor: SYSTEM, db: f.db.prisma, query: limit ? { limit } : {} });
+
+  it("lists the drift since the latest completed full scan started, newest first, with a total; the next full scan starts a new window", async () => {
+    const baseline = await scanOrg();
+    expect(await list()).toEqual({ since: baseline.createdAt, sinceScanId: baseline.id, total: 0, events: [] });
+
+    // Found by the next full scan: in its window.
+    const clean = activeMembers(f.sim).filter((a) => expectedStatus(f.sim, a).status === "COMPLIANT").slice(0, 3);
+    expect(clean).toHaveLength(3);
+    for (const a of clean.slice(0, 2)) await control(f.sim, "POST", `/_sim/accounts/${a.id}/credentials`, { password: true });
+    const second = await scanOrg();
+    const found = await list();
+    expect(found).toMatchObject({ since: second.createdAt, sinceScanId: second.id, total: 2 });
+    expect(found.events.map((e) => e.accountId).sort()).toEqual(clean.slice(0, 2).map((a) => a.id).sort());
+    expect(found.events.every((e) => e.scanId === second.id)).toBe(true);
+
+    // A sync after it, and a scan of one account after it: in the same window (they do not move it).
+    await control(f.sim, "POST", "/_sim/features", { rootCredentialsManagement: false });
+    await syncOrganization({ actor: SYSTEM, db: f.db.prisma, aws: f.aws });
+    await control(f.sim, "POST", `/_sim/accounts/${clean[2]!.id}/credentials`, { accessKeys: 1 });
+    const one = await startScan({ actor: SYSTEM, scope: { type: "ACCOUNTS", accountIds: [clean[2]!.id] }, db: f.db.prisma, boss: worker.boss });
+    await waitForScan(f.db.prisma, one.id);
+    const more = await list();
+    expect(more).toMatchObject({ sinceScanId: second.id, total: 4 });
+    expect(more.events.map((e) => e.kind).slice(0, 2)).toEqual(["CREDENTIAL_ADDED", "FEATURE_DISABLED"]);
+    expect(more.events[0]).toMatchObject({ accountId: clean[2]!.id, scanId: one.id, link: `/accounts/${clean[2]!.id}` });
+    expect(more.events[1]).toMatchObject({ accountId: null, scanId: null, link: "/overview" });
+    const times = more.events.map((e) => e.detectedAt.getTime());
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    // The newest two of four.
+    const cut = await list(2);
+    expect(cut.total).toBe(4);
+    expect(cut.events.map((e) => e.id)).toEqual(more.events.slice(0, 2).map((e) => e.id));
+
+    // The next completed full scan finds nothing new: the window moves to it and is empty.
+    await control(f.sim, "POST", "/_sim/features", { rootCredentialsManagement: true });
+    await syncOrganization({ actor: SYSTEM, db: f.db.prisma, aws: f.aws });
+    const third = await scanOrg();
+    expect(await drifts({ scanId: third.id })).toEqual([]);
+    expect(await list()).toEqual({ since: third.createdAt, sinceScanId: third.id, total: 0, events: [] });
   });
 });
 

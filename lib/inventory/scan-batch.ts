@@ -14,6 +14,7 @@ import { evaluateAccount } from "./compliance";
 import { detectAccountDrift, type TDriftFacts } from "./detect-drift";
 import { notifyPendingDrift, recordDrift, type TDriftToRecord } from "./record-drift";
 import { rollUpComplianceDays, TREND_DAYS } from "./roll-up-compliance-days";
+import { checkOrgFeatures } from "./sync-organization";
 
 export type TScanResult =
   | { accountId: string; takenAt: Date; ok: true; audit: TRootCredentialAudit }
@@ -47,10 +48,15 @@ const FLUSH_SIZE = 25;
 /** `notified`: something was written to the notification outbox (the caller asks for a delivery). */
 export async function runScanBatch(ctx: TScanBatchContext, job: { scanId: string; accountIds: string[] }): Promise<{ notified: boolean }> {
   const { db } = ctx;
-  const scan = await db.scan.findUnique({ where: { id: job.scanId }, select: { status: true, organizationId: true } });
+  const scan = await db.scan.findUnique({ where: { id: job.scanId }, select: { status: true, organizationId: true, scopeType: true, trigger: true } });
   if (!scan || !["QUEUED", "RUNNING"].includes(scan.status)) return { notified: false };
   let notified = false;
-  await db.scan.updateMany({ where: { id: job.scanId, status: "QUEUED" }, data: { status: "RUNNING", startedAt: new Date() } });
+  const started = await db.scan.updateMany({ where: { id: job.scanId, status: "QUEUED" }, data: { status: "RUNNING", startedAt: new Date() } });
+  // The batch that starts a manual full scan reads the org features too (a scheduled one synced
+  // just before it started), so a feature turned off is drift found by this scan.
+  if (started.count === 1 && scan.scopeType === "ORG" && scan.trigger === "MANUAL") {
+    notified = await checkFeaturesAtScanStart(ctx, job.scanId, scan.organizationId);
+  }
 
   const pending = await db.scanAccount.findMany({
     where: { scanId: job.scanId, accountId: { in: job.accountIds }, status: "PENDING" },
@@ -88,6 +94,17 @@ export async function runScanBatch(ctx: TScanBatchContext, job: { scanId: string
   const closed = await finishScanIfDone(db, job.scanId);
   await rollUpTrend(db, scan.organizationId, earliest);
   return { notified: notified || closed.notified };
+}
+
+/** Never fails the batch: a features read that AWS refuses is stored as unknown, any other failure is logged. */
+async function checkFeaturesAtScanStart(ctx: TScanBatchContext, scanId: string, organizationId: string): Promise<boolean> {
+  try {
+    const out = await checkOrgFeatures({ actor: SYSTEM, db: ctx.db, aws: ctx.aws, organizationId, scanId, now: new Date(), signal: ctx.signal });
+    return out.notified;
+  } catch (err) {
+    console.warn(`[scan] reading the organization features at the start of scan ${scanId} failed: ${redactSecrets(errorText(err))}`);
+    return false;
+  }
 }
 
 /**
@@ -327,7 +344,7 @@ async function notifyScanFailed(tx: TAuditTx, scan: TFinishedScan, now: Date): P
       : `Scan${scope} finished with ${scan.failed} failed account${scan.failed === 1 ? "" : "s"}`;
   const text =
     scan.status === "FAILED"
-      ? `${scan.error ?? "The scan failed."} ${scan.done} of ${scan.total} accounts were finished.`
+      ? `${sentence(scan.error ?? "The scan failed")} ${scan.done} of ${scan.total} accounts were finished.`
       : `${scan.failed} of ${scan.total} accounts could not be audited; each shows why on the Accounts page (status Error). The next scan tries them again.`;
   await enqueueNotification(tx, {
     event: "scan.failed",
@@ -356,6 +373,11 @@ export async function failRemainingAccounts(db: PrismaClient, scanId: string, ac
     accountIds.map((accountId) => ({ accountId, takenAt: now, ok: false, errorCode: failure.code, errorMessage: failure.message })),
   );
   return { notified: (await finishScanIfDone(db, scanId, now)).notified };
+}
+
+/** Scan.error is a sentence without its full stop in some places ("Could not queue the scan's jobs (...)"). */
+function sentence(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
 }
 
 function errorText(err: unknown): string {

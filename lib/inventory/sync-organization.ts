@@ -71,15 +71,9 @@ export async function storeOrganization(options: {
 
   const { left: leftOrg, drifted } = await db.$transaction(
     async (tx) => {
-      const previous = await tx.organization.findUnique({
-        where: { id: org.id },
-        select: { trustedAccessIam: true, rootCredentialsManagement: true, rootSessions: true },
-      });
+      const previous = await lockFeatures(tx, org.id);
       await tx.organization.upsert({ where: { id: org.id }, create: { id: org.id, ...orgFields, firstSyncedAt: now }, update: orgFields });
-      const featureDrift = detectFeatureDrift(previous, features);
-      if (featureDrift) {
-        await recordDrift(tx, { organizationId: org.id, scanId: null, drifts: [featureDrift], detectedAt: now, notify: true });
-      }
+      const featureDrifted = await recordFeatureDrift(tx, { organizationId: org.id, scanId: null, previous, features, now });
 
       for (let i = 0; i < ous.length; i += CHUNK) {
         const c = ous.slice(i, i + CHUNK);
@@ -144,7 +138,7 @@ export async function storeOrganization(options: {
         payload: { ous: walk.ous.length, accounts: walk.accounts.length, leftOrg: left, problems: features.problems },
         time: now,
       });
-      return { left, drifted: featureDrift !== null };
+      return { left, drifted: featureDrifted };
     },
     { timeout: 120_000, maxWait: 30_000 },
   );
@@ -153,6 +147,65 @@ export async function storeOrganization(options: {
 }
 
 type TTx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
+
+/**
+ * A manual full scan's look at the organization's features (scheduled scans sync right before they
+ * start, manual ones do not): the same read and the same drift rule as a sync, without the walk.
+ * Stores what it read on the Organization row (what AWS answered; unanswered values stay) and records
+ * a feature that was on at the last reading and is off now as drift of this scan, notified.
+ * `notified`: ask for a delivery.
+ */
+export async function checkOrgFeatures(options: {
+  actor: TCaller | null;
+  db: PrismaClient;
+  aws: TAwsContext;
+  organizationId: string;
+  scanId: string | null;
+  now: Date;
+  signal?: AbortSignal;
+}): Promise<{ features: TOrgFeatures; notified: boolean }> {
+  if (options.actor !== SYSTEM) assertPermission(options.actor, "org.setup");
+  const { db, organizationId, now } = options;
+  const features = await readOrgFeatures(options.aws, { signal: options.signal });
+  const notified = await db.$transaction(async (tx) => {
+    const previous = await lockFeatures(tx, organizationId);
+    if (!previous) return false;
+    // A value AWS did not answer keeps the last one read: a scan's extra look must not turn a known
+    // state into unknown (and so hide a later "off" from the drift rule). A sync stores what it read.
+    const complete = features.problems.length === 0;
+    await tx.organization.update({
+      where: { id: organizationId },
+      data: {
+        trustedAccessIam: features.trustedAccessIam ?? undefined,
+        rootCredentialsManagement: features.rootCredentialsManagement ?? undefined,
+        rootSessions: features.rootSessions ?? undefined,
+        ...(complete ? { delegatedAdminAccountId: features.delegatedAdminAccountId, featuresCheckedAt: now } : {}),
+      },
+    });
+    return recordFeatureDrift(tx, { organizationId, scanId: options.scanId, previous, features, now });
+  });
+  return { features, notified };
+}
+
+type TStoredFeatures = { trustedAccessIam: boolean | null; rootCredentialsManagement: boolean | null; rootSessions: boolean | null };
+
+/** The features as last stored, with the row locked: a sync and a scan's check in parallel compare one after the other. */
+async function lockFeatures(tx: TTx, organizationId: string): Promise<TStoredFeatures | null> {
+  const rows = await tx.$queryRaw<TStoredFeatures[]>`
+    SELECT "trustedAccessIam", "rootCredentialsManagement", "rootSessions" FROM "Organization" WHERE "id" = ${organizationId} FOR UPDATE`;
+  return rows[0] ?? null;
+}
+
+/** A feature read as on before and off now: one DriftEvent, its audit event and its notification. */
+async function recordFeatureDrift(
+  tx: TTx,
+  o: { organizationId: string; scanId: string | null; previous: TStoredFeatures | null; features: TOrgFeatures; now: Date },
+): Promise<boolean> {
+  const drift = detectFeatureDrift(o.previous, o.features);
+  if (!drift) return false;
+  await recordDrift(tx, { organizationId: o.organizationId, scanId: o.scanId, drifts: [drift], detectedAt: o.now, notify: true });
+  return true;
+}
 
 /**
  * Keeps AccountPlacement, the OU history reports as of a time read: an account's open row closes

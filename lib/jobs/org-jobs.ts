@@ -7,6 +7,7 @@ import { redactSecrets } from "@/lib/aws/errors";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { syncOrganization } from "@/lib/inventory/sync-organization";
 import { requestAuditCopy } from "./audit-jobs";
+import { requestNotificationDelivery } from "./notify-jobs";
 import { ORG_SYNC_QUEUE } from "./queues";
 
 export { ORG_SYNC_QUEUE } from "./queues";
@@ -22,6 +23,8 @@ export async function registerOrgJobs(boss: PgBoss, o: { db: PrismaClient; aws: 
     try {
       const out = await syncOrganization({ actor: SYSTEM, db: o.db, aws: o.aws() });
       o.log(`org sync: ${out.accounts} accounts, ${out.ous} OUs, ${out.leftOrg} left`);
+      // A feature turned off is drift the sync just wrote to the outbox: deliver it now, not at the next round.
+      if (out.notified) await requestNotificationDelivery(boss);
       await requestAuditCopy(boss);
     } catch (err) {
       const message = redactSecrets(err instanceof Error ? err.message : String(err));

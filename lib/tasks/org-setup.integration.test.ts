@@ -222,6 +222,44 @@ describe("organization set-up through requests", () => {
     await control(f.sim, "POST", "/_sim/features", { trustedAccess: true });
   });
 
+  it("maps OrganizationNotInAllFeaturesModeException from AWS when the organization left all-features mode after the request", async () => {
+    // Requested and approved in all-features mode (the plan's own check passes); the mode flips before execution.
+    const before = mutations();
+    const { request, plan, target } = await run("ORG_ENABLE_ROOT_SESSIONS", {}, { before: async () => void (await control(f.sim, "POST", "/_sim/features", { featureSet: "CONSOLIDATED_BILLING" })) });
+    try {
+      expect(plan.targets[0]!.preview).toMatchObject({ current: { featureSet: "ALL" } });
+      expect(request.status).toBe("FAILED");
+      // AWS's own answer to iam:EnableOrganizationsRootSessions, not the plan's featureSet check.
+      expect(target).toMatchObject({ status: "FAILED", errorCode: "OrganizationNotInAllFeaturesModeException", message: orgSetupErrorSentence("OrganizationNotInAllFeaturesModeException") });
+      const refused = f.sim.calls().filter((c) => c.operation === "EnableOrganizationsRootSessions").at(-1);
+      expect(refused).toMatchObject({ outcome: "error", errorCode: "OrganizationNotInAllFeaturesModeException" });
+      expect(mutations()).toBe(before);
+      expect(f.sim.state.features.rootSessions).toBe(false);
+      // Organizations answers ConstraintViolationException (ORGANIZATION_NOT_IN_ALL_FEATURES_MODE) to trusted
+      // access: the same sentence.
+      await control(f.sim, "POST", "/_sim/features", { featureSet: "ALL", trustedAccess: false });
+      const trusted = await run("ORG_ENABLE_TRUSTED_ACCESS", {}, { before: async () => void (await control(f.sim, "POST", "/_sim/features", { featureSet: "CONSOLIDATED_BILLING" })) });
+      expect(trusted.target).toMatchObject({ status: "FAILED", errorCode: "ConstraintViolationException", message: orgSetupErrorSentence("OrganizationNotInAllFeaturesModeException") });
+      expect(f.sim.state.trustedAccess.has("iam.amazonaws.com")).toBe(false);
+    } finally {
+      await control(f.sim, "POST", "/_sim/features", { featureSet: "ALL", trustedAccess: true });
+    }
+  });
+
+  it("maps AccountNotManagementOrDelegatedAdministratorException when execution runs with credentials that are neither", async () => {
+    // Requested with the management account's credentials; executed with those of a member account that
+    // is no longer IAM's delegated administrator (deregistered above).
+    expect((await org()).delegatedAdminAccountId).toBeNull();
+    const { request, target } = await run("ORG_ENABLE_ROOT_SESSIONS", {}, { aws: delegatedAws });
+    expect(request.status).toBe("FAILED");
+    expect(target).toMatchObject({
+      status: "FAILED",
+      errorCode: "AccountNotManagementOrDelegatedAdministratorException",
+      message: orgSetupErrorSentence("AccountNotManagementOrDelegatedAdministratorException"),
+    });
+    expect(f.sim.state.features.rootSessions).toBe(false);
+  });
+
   it("has a sentence for each documented error", () => {
     for (const code of ["AccountNotManagementOrDelegatedAdministratorException", "CallerIsNotManagementAccountException", "OrganizationNotInAllFeaturesModeException", "ServiceAccessNotEnabledException", "AccessDeniedException"]) {
       expect(orgSetupErrorSentence(code)).not.toMatch(/server log/);

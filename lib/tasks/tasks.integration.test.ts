@@ -611,4 +611,117 @@ describe("task notifications", () => {
       await f.close();
     }
   });
+
+  it("writes rejected, cancelled, expired, task.failed (failed and partially succeeded) and break_glass.used to the channels that take them", async () => {
+    const f = await startInventoryFixture(await startAwsSim({ accounts: 12, seed: 6 }));
+    const worker = await startWorker({ databaseUrl: f.db.url, db: f.db.prisma, aws: f.aws, concurrency: 4, batchSize: 10, intervalHours: 0, tasks: false, log: () => {} });
+    try {
+      const db = f.db.prisma;
+      const aws = () => f.aws;
+      await syncOrganization({ actor: SYSTEM, db, aws: f.aws });
+      const accounts = [...f.sim.state.accounts.values()].filter((x) => x.state === "ACTIVE" && x.id !== f.sim.managementAccountId).slice(0, 5);
+      for (const a of accounts) {
+        a.root.loginProfile = { createDate: Date.now(), passwordResetRequired: false };
+        a.root.accessKeys = [{ accessKeyId: `AKIA${a.id}WXYZ`, status: "Active", createDate: Date.now(), lastUsed: null }];
+      }
+      const s = await startScan({ actor: SYSTEM, scope: { type: "ACCOUNTS", accountIds: accounts.map((a) => a.id) }, db, boss: worker.boss });
+      await waitForScan(db, s.id);
+      const channel = (name: string, events: string[]) =>
+        db.notificationChannel.create({
+          data: { kind: "WEBHOOK", name, config: { url: "http://127.0.0.1:9/hook", secret: "s" }, events, enabled: true, createdAt: new Date(), createdBy: "test", updatedAt: new Date() },
+        });
+      const requester = await channel("requester-feed", ["request.rejected", "request.cancelled", "request.expired"]);
+      const outcomes = await channel("task-outcomes", ["task.failed", "break_glass.used"]);
+      // Subscribed to none of them: gets nothing.
+      const other = await channel("other", ["request.created", "drift.detected"]);
+      const operator = await testActor(db, ["operator"]);
+      const approver = await testActor(db, ["approver"]);
+      const admin = await testActor(db, ["admin"]);
+      const reason = "Remove the leftover root credentials";
+      const input = (ids: string[], kinds = ["password", "accessKeys"]) => ({
+        taskType: "DELETE_ROOT_CREDENTIALS",
+        scope: ids.length === 1 ? { type: "ACCOUNT", accountId: ids[0] } : { type: "ACCOUNTS", accountIds: ids },
+        params: { kinds },
+        reason,
+      });
+      const rowsFor = async (requestId: string, channelId: string) =>
+        (await db.notification.findMany({ where: { channelId, subjectId: requestId }, orderBy: { createdAt: "asc" } })).map((r) => ({
+          event: r.event,
+          link: r.link,
+          idempotencyKey: r.idempotencyKey,
+          channelName: r.channelName,
+          audience: r.audience,
+          subjectType: r.subjectType,
+        }));
+      const expected = (event: string, requestId: string, channelName: string, audience: string) => ({
+        event,
+        link: `/requests/${requestId}`,
+        idempotencyKey: `${event}:${requestId}`,
+        channelName,
+        audience,
+        subjectType: "REQUEST",
+      });
+
+      // request.rejected
+      const [a0, a1, a2, a3, a4] = accounts.map((a) => a.id) as [string, string, string, string, string];
+      const { request: rejected } = await createTaskRequest({ actor: operator, input: input([a0]), db, aws });
+      await voteOnTaskRequest({ actor: approver, requestId: rejected.id, decision: "REJECT", comment: "not during the freeze", db });
+      expect(await rowsFor(rejected.id, requester.id)).toEqual([expected("request.rejected", rejected.id, "requester-feed", "requester")]);
+      expect((await db.notification.findFirstOrThrow({ where: { channelId: requester.id, subjectId: rejected.id } })).text).toBe("Comment: not during the freeze");
+
+      // request.cancelled
+      const { request: cancelled } = await createTaskRequest({ actor: operator, input: input([a0]), db, aws });
+      await cancelTaskRequest({ actor: operator, requestId: cancelled.id, db });
+      expect(await rowsFor(cancelled.id, requester.id)).toEqual([expected("request.cancelled", cancelled.id, "requester-feed", "requester")]);
+
+      // request.expired: pending past its expiry
+      const now = new Date();
+      const { request: expired } = await createTaskRequest({ actor: operator, input: input([a0]), db, aws, now });
+      expect(await expireTaskRequests({ actor: SYSTEM, db, now: new Date(now.getTime() + 25 * 3_600_000) })).toEqual([expired.id]);
+      expect(await rowsFor(expired.id, requester.id)).toEqual([expected("request.expired", expired.id, "requester-feed", "requester")]);
+      expect((await db.notification.findFirstOrThrow({ where: { channelId: requester.id, subjectId: expired.id } })).text).toBe("Not approved in time.");
+
+      // task.failed: every target left alone (a new key since the plan) is FAILED
+      const { request: failed } = await createTaskRequest({ actor: operator, input: input([a1]), db, aws });
+      await voteOnTaskRequest({ actor: approver, requestId: failed.id, decision: "APPROVE", db });
+      accounts[1]!.root.accessKeys.push({ accessKeyId: "AKIANEWKEYFAILED0001", status: "Active", createDate: Date.now(), lastUsed: null });
+      expect((await executeNow(db, f.aws, failed.id)).status).toBe("FAILED");
+      expect(await rowsFor(failed.id, outcomes.id)).toEqual([expected("task.failed", failed.id, "task-outcomes", "everyone")]);
+      const failedRow = await db.notification.findFirstOrThrow({ where: { channelId: outcomes.id, subjectId: failed.id } });
+      expect(failedRow.title).toMatch(/: failed$/);
+      expect(failedRow.payload).toMatchObject({ requestId: failed.id, status: "FAILED", succeeded: 0, preconditionFailed: 1 });
+
+      // task.failed: one target done, one left alone is PARTIALLY_SUCCEEDED, which counts as failed
+      const { request: partial } = await createTaskRequest({ actor: operator, input: input([a2, a3]), db, aws });
+      await voteOnTaskRequest({ actor: approver, requestId: partial.id, decision: "APPROVE", db });
+      accounts[3]!.root.accessKeys.push({ accessKeyId: "AKIANEWKEYPARTIAL001", status: "Active", createDate: Date.now(), lastUsed: null });
+      expect((await executeNow(db, f.aws, partial.id)).status).toBe("PARTIALLY_SUCCEEDED");
+      expect(await rowsFor(partial.id, outcomes.id)).toEqual([expected("task.failed", partial.id, "task-outcomes", "everyone")]);
+      const partialRow = await db.notification.findFirstOrThrow({ where: { channelId: outcomes.id, subjectId: partial.id } });
+      expect(partialRow.title).toMatch(/: partially succeeded$/);
+      expect(partialRow.payload).toMatchObject({ status: "PARTIALLY_SUCCEEDED", succeeded: 1, preconditionFailed: 1 });
+
+      // break_glass.used: written when the request is created, to the approvers
+      await updateTaskSettings({ actor: admin, patch: { breakGlassEnabled: true }, db });
+      const { request: glass } = await createTaskRequest({ actor: admin, input: { ...input([a4]), reason: "Outage: the account is compromised, keys must go now", breakGlass: true }, db, aws });
+      expect(glass.status).toBe("APPROVED");
+      expect(await rowsFor(glass.id, outcomes.id)).toEqual([expected("break_glass.used", glass.id, "task-outcomes", "approvers")]);
+      expect((await db.notification.findFirstOrThrow({ where: { channelId: outcomes.id, subjectId: glass.id } })).title).toMatch(/break-glass execution by .+, review it$/);
+      expect((await executeNow(db, f.aws, glass.id)).status).toBe("SUCCEEDED");
+      // task.succeeded is not among this channel's events: still the one row.
+      expect(await rowsFor(glass.id, outcomes.id)).toHaveLength(1);
+
+      // Each event went only to the channels that take it.
+      for (const id of [rejected.id, cancelled.id, expired.id, failed.id, partial.id, glass.id]) {
+        expect((await db.notification.findMany({ where: { channelId: other.id, subjectId: id } })).map((r) => r.event)).toEqual(
+          [rejected.id, cancelled.id, expired.id, failed.id, partial.id].includes(id) ? ["request.created"] : [],
+        );
+      }
+      expect(await db.notification.count({ where: { channelId: requester.id, event: { in: ["task.failed", "break_glass.used"] } } })).toBe(0);
+      expect(await db.notification.count({ where: { channelId: outcomes.id, event: { startsWith: "request." } } })).toBe(0);
+    } finally {
+      await worker.stop();
+      await f.close();
+    }
+  });
 });

@@ -1,6 +1,6 @@
 // Overview: the security team's daily view. Org features for centralized root access, accounts per
-// status, drift since the last scan, the OUs with most non-compliant accounts, the trend, and scan
-// timing. Reads Postgres only.
+// status, drift since the last completed full scan started, the OUs with most non-compliant
+// accounts, the trend, and scan timing. Reads Postgres only.
 import type { Metadata } from "next";
 import Link from "next/link";
 import { serialize } from "@/components/fetch-json";
@@ -13,7 +13,7 @@ import { hasPermission } from "@/lib/auth/permissions";
 import { evaluateOrganization, getRule, type TComplianceStatus } from "@/lib/inventory/compliance";
 import { getOverview, type TOverview } from "@/lib/inventory/get-overview";
 import { listDriftEvents } from "@/lib/inventory/list-drift-events";
-import { DriftChanges } from "./drift-changes";
+import { DRIFT_ALL_LIMIT, DRIFT_CARD_LIMIT, DriftChanges, driftWindowNote } from "./drift-changes";
 import { TrendChart } from "./trend-chart";
 import { Card } from "@/components/card";
 
@@ -22,10 +22,15 @@ export const dynamic = "force-dynamic";
 
 const TILES: TComplianceStatus[] = ["NON_COMPLIANT", "ERROR", "UNKNOWN", "COMPLIANT", "NOT_APPLICABLE"];
 
-export default async function OverviewPage() {
+export default async function OverviewPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const actor = await requirePagePermission("accounts.read");
   const canScan = hasPermission(actor.roles, "scans.start");
-  const [overview, drift] = await Promise.all([getOverview({ actor }), listDriftEvents({ actor, query: { limit: 10 } })]);
+  // ?drift=all: the drift card lists up to DRIFT_ALL_LIMIT instead of the newest DRIFT_CARD_LIMIT.
+  const showAllDrift = (await searchParams).drift === "all";
+  const [overview, drift] = await Promise.all([
+    getOverview({ actor }),
+    listDriftEvents({ actor, query: { limit: showAllDrift ? DRIFT_ALL_LIMIT : DRIFT_CARD_LIMIT } }),
+  ]);
   // Days before the first audit say nothing but "unknown"; the chart starts where the data does.
   const trend = sinceFirstAudit(overview.trend);
   const now = new Date();
@@ -73,8 +78,13 @@ export default async function OverviewPage() {
         ))}
       </section>
 
-      <Card bodyClassName="p-2" title="Changes since the last scan" note="Drift found by the latest scans and syncs, newest first">
-        <DriftChanges events={drift} now={now} />
+      <Card bodyClassName="p-2" title="Changes since the last scan" note={driftWindowNote(drift, now)}>
+        <DriftChanges
+          window={drift}
+          now={now}
+          showingAll={showAllDrift}
+          auditHref={hasPermission(actor.roles, "audit.read") ? "/audit?type=drift.detected" : null}
+        />
       </Card>
 
       <div className="grid gap-5 lg:grid-cols-3">
