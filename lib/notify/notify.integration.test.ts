@@ -21,7 +21,7 @@ import { postJson } from "./http-post";
 import { verifyWebhookSignature, type TWebhookBody } from "./message";
 import type { TSendMail } from "./send";
 import { sendTestNotification } from "./send-test-notification";
-import { startSmtpTestServer } from "./smtp-test-server";
+import { startSmtpTestServer } from "./smtp-test-helpers";
 import { updateChannel } from "./update-channel";
 import { BlockedAddressError } from "./url-guard";
 import { flushAuditTrail } from "@/lib/audit/sequence";

@@ -16,7 +16,7 @@ import { BACKOFF_SECONDS, deliverDueNotifications } from "./deliver";
 import { listChannels } from "./list-channels";
 import type { TWebhookBody } from "./message";
 import { sendTestNotification } from "./send-test-notification";
-import { startSmtpTestServer, type TSmtpTestServer } from "./smtp-test-server";
+import { startSmtpTestServer, type TSmtpTestServer } from "./smtp-test-helpers";
 import { updateChannel } from "./update-channel";
 
 const ADMIN: TActor = { userId: "00000000-0000-4000-8000-0000000000ad", subject: "admin-sub", email: "admin@example.test", name: "Admin", roles: ["admin"] };
