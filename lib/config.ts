@@ -2,6 +2,7 @@
 // each bad variable and says what to set, instead of failing later somewhere deep.
 import { z } from "zod";
 import { RoleGroupsError, parseRoleGroups } from "./auth/role-mapping";
+import { readKey } from "./notify/channel-secrets";
 import { zIntString } from "./validation";
 
 const bool = (fallback: boolean) =>
@@ -100,6 +101,10 @@ export const ZConfig = z.object({
   NOTIFY_EMAIL_FROM: z.string().default("Rootwarden <rootwarden@localhost>"),
   /** Lets webhook and Slack channels reach private (RFC 1918, unique-local) addresses, for receivers inside your network. */
   NOTIFY_ALLOW_PRIVATE_HOSTS: bool(false),
+  /** AES-256-GCM key for channel secrets at rest: 32 bytes as base64 or hex, or a file path; else derived from AUTH_SECRET. */
+  NOTIFY_ENCRYPTION_KEY: optionalString,
+  /** Former NOTIFY_ENCRYPTION_KEY values (comma-separated), still accepted to open values sealed under them. */
+  NOTIFY_ENCRYPTION_KEYS_OLD: optionalString,
 });
 
 export type TConfig = z.infer<typeof ZConfig>;
@@ -118,7 +123,7 @@ export function parseConfig(env: Record<string, string | undefined>): TConfig {
     throw new ConfigError(result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
   }
   const config = result.data;
-  const problems = [...demoModeProblems(config), ...productionProblems(config)];
+  const problems = [...demoModeProblems(config), ...productionProblems(config), ...notifyKeyProblems(config)];
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
@@ -161,6 +166,26 @@ function productionProblems(config: TConfig): string[] {
   if (!config.OIDC_CLIENT_SECRET) problems.push("OIDC_CLIENT_SECRET: required in production");
   if (!config.AUDIT_SIGNING_KEY) {
     problems.push("AUDIT_SIGNING_KEY: required in production (an Ed25519 PEM or its path: openssl genpkey -algorithm ed25519 -out audit-key.pem)");
+  }
+  return problems;
+}
+
+// A bad key must stop start-up, not surface later as undeliverable notifications. Never names the value.
+function notifyKeyProblems(config: TConfig): string[] {
+  const problems: string[] = [];
+  const entries: [string, string][] = [];
+  if (config.NOTIFY_ENCRYPTION_KEY) entries.push(["NOTIFY_ENCRYPTION_KEY", config.NOTIFY_ENCRYPTION_KEY]);
+  (config.NOTIFY_ENCRYPTION_KEYS_OLD ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .forEach((value, i) => entries.push([`NOTIFY_ENCRYPTION_KEYS_OLD (entry ${i + 1})`, value]));
+  for (const [name, value] of entries) {
+    try {
+      readKey(value, name);
+    } catch (err) {
+      problems.push(err instanceof Error ? err.message : String(err));
+    }
   }
   return problems;
 }

@@ -119,7 +119,16 @@ export const ZAuditEventBody = z.discriminatedUnion("type", [
   }),
   z.object({
     type: z.literal("notify.channel_created"),
-    payload: z.object({ channelId: ZUuid, kind: z.string(), name: z.string(), events: z.array(z.string()), host: z.string().nullable() }),
+    payload: z.object({
+      channelId: ZUuid,
+      kind: z.string(),
+      name: z.string(),
+      events: z.array(z.string()),
+      host: z.string().nullable(),
+      /** E-mail channels: whether they also address the requester / the approvers. */
+      toRequester: z.boolean().optional(),
+      toApprovers: z.boolean().optional(),
+    }),
   }),
   z.object({
     type: z.literal("notify.channel_updated"),

@@ -175,6 +175,8 @@ const EXEMPT: Record<string, string> = {
   "lib/notify/enqueue-notification.ts insertOutboxRows": "the outbox insert behind enqueueNotification and sendTestNotification, inside their transactions",
   "lib/notify/deliver.ts deliverDueNotifications": "worker-only (notify-deliver job)",
   "lib/notify/send.ts sendToChannel": "worker-only; sends one claimed row, no database",
+  "lib/notify/resolve-recipients.ts resolveAudiencePeople": "reads the addresses of a message's audience inside enqueueNotification's transaction, after the caller's own check",
+  "lib/notify/seal-channel-secrets.ts sealStoredChannelSecrets": "worker-only (the start of each notify-deliver round)",
   // lib/tasks: helpers called after the caller's own check, and the task worker's steps (they refuse every caller but SYSTEM).
   "lib/tasks/settings.ts readTaskSettings": "read by lib/tasks itself after its own permission check; takes the caller's db or transaction",
   "lib/tasks/settings.ts requiredApprovals": "inside createTaskRequest, after its tasks.request check",
@@ -210,7 +212,7 @@ const SCANNED = [
   "lib/auth/upsert-user.ts",
   "lib/db/get-health.ts",
   ...readdirSync(path.join(ROOT, "lib/notify"))
-    .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
+    .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts") && !f.endsWith("-test-helpers.ts"))
     .map((f) => `lib/notify/${f}`),
 ];
 

@@ -16,6 +16,9 @@ export async function registerNotifyJobs(
       // Rounds until nothing is due now, so a burst is not left for the next minute.
       for (let round = 0; round < 20; round++) {
         const outcome = await deliverDueNotifications({ db: options.db, ...options.deliver });
+        if (outcome.sealed + outcome.resealed > 0) {
+          options.log(`notify: encrypted ${outcome.sealed} channel secrets stored in plaintext, re-encrypted ${outcome.resealed} under the current key`);
+        }
         if (outcome.sent + outcome.retrying + outcome.dead > 0) {
           options.log(`notify: ${outcome.sent} sent, ${outcome.retrying} to retry, ${outcome.dead} given up`);
         }

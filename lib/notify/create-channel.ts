@@ -1,5 +1,6 @@
 // Adds a notification channel (admin), audited as notify.channel_created in the same transaction.
-// A webhook without a given secret gets a generated one, returned this once and never again.
+// A webhook without a given secret gets a generated one, returned this once and never again. The
+// webhook secret and the Slack URL are stored sealed (channel-secrets.ts).
 import { randomBytes, randomUUID } from "node:crypto";
 import { z } from "zod";
 import { appendAuditEvent } from "@/lib/audit/append";
@@ -9,6 +10,7 @@ import { prisma as defaultDb } from "@/lib/db/client";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { AppError } from "@/lib/errors";
 import { targetHost, type TChannelConfig } from "./channel-config";
+import { notifyKeyring, sealSecret } from "./channel-secrets";
 import { ZNotifyEvent } from "./events";
 import { toChannelView, type TChannelView } from "./list-channels";
 import { checkOutboundUrl, urlPolicy } from "./url-guard";
@@ -42,12 +44,21 @@ export const ZCreateChannelInput = z.discriminatedUnion(
       kind: z.literal("EMAIL"),
       name: ZChannelName,
       events: ZChannelEvents,
-      to: z.array(z.email({ message: "must be an e-mail address" })).min(1, { message: "give at least one recipient" }).max(50),
+      /** Fixed addresses (a mailing list); may be empty when an option below is on. */
+      to: z.array(z.email({ message: "must be an e-mail address" })).max(50).default([]),
+      /** Also to the requester of the request a message is about (their User e-mail). */
+      toRequester: z.boolean().default(false),
+      /** Also to every approver (users whose roles hold tasks.approve) when a message is for approvers. */
+      toApprovers: z.boolean().default(false),
       organizationId: z.string().max(200).nullable().optional(),
     }),
   ],
   { error: "kind must be WEBHOOK, SLACK or EMAIL" },
-);
+).superRefine((v, ctx) => {
+  if (v.kind === "EMAIL" && v.to.length === 0 && !v.toRequester && !v.toApprovers) {
+    ctx.addIssue({ code: "custom", path: ["to"], message: "give at least one recipient, or send to the requester or the approvers" });
+  }
+});
 export type TCreateChannelInput = z.input<typeof ZCreateChannelInput>;
 
 export type TCreatedChannel = { channel: TChannelView; /** Only when generated here: show it once. */ generatedSecret?: string };
@@ -71,7 +82,7 @@ export async function createChannel(options: { actor: TActor; input: TCreateChan
         issues: [{ path: "kind", message: "SMTP_URL is not set" }],
       });
     }
-    stored = { kind: "EMAIL", config: { to: [...new Set(input.to.map((t) => t.toLowerCase()))] } };
+    stored = { kind: "EMAIL", config: { to: [...new Set(input.to.map((t) => t.toLowerCase()))], toRequester: input.toRequester, toApprovers: input.toApprovers } };
   } else {
     const checked = checkOutboundUrl(input.url, urlPolicy(config));
     if (!checked.ok) throw new AppError("BAD_REQUEST", `Invalid channel: url: ${checked.reason}.`, { issues: [{ path: "url", message: checked.reason }] });
@@ -84,6 +95,13 @@ export async function createChannel(options: { actor: TActor; input: TCreateChan
   }
 
   const id = randomUUID();
+  const keyring = notifyKeyring(config);
+  const sealed =
+    stored.kind === "WEBHOOK"
+      ? { ...stored.config, secret: sealSecret(keyring, stored.config.secret, { channelId: id, field: "secret" }) }
+      : stored.kind === "SLACK"
+        ? { url: sealSecret(keyring, stored.config.url, { channelId: id, field: "url" }) }
+        : stored.config;
   const row = await db.$transaction(async (tx) => {
     const taken = await tx.notificationChannel.findUnique({ where: { name: input.name }, select: { id: true } });
     if (taken) throw new AppError("CONFLICT", `A channel named "${input.name}" exists already. Choose another name.`, { issues: [{ path: "name", message: "is taken" }] });
@@ -93,7 +111,7 @@ export async function createChannel(options: { actor: TActor; input: TCreateChan
         kind: stored.kind,
         name: input.name,
         organizationId: input.organizationId ?? null,
-        config: stored.config,
+        config: sealed,
         events: input.events,
         enabled: true,
         createdAt: options.now,
@@ -106,10 +124,17 @@ export async function createChannel(options: { actor: TActor; input: TCreateChan
       actor: options.actor,
       organizationId: input.organizationId ?? null,
       target: { type: "NOTIFICATION_CHANNEL", id },
-      payload: { channelId: id, kind: stored.kind, name: input.name, events: input.events, host: targetHost(stored) },
+      payload: {
+        channelId: id,
+        kind: stored.kind,
+        name: input.name,
+        events: input.events,
+        host: targetHost(stored),
+        ...(stored.kind === "EMAIL" ? { toRequester: stored.config.toRequester, toApprovers: stored.config.toApprovers } : {}),
+      },
       time: options.now,
     });
     return created;
   });
-  return { channel: toChannelView(row), ...(generatedSecret ? { generatedSecret } : {}) };
+  return { channel: toChannelView(row, keyring), ...(generatedSecret ? { generatedSecret } : {}) };
 }

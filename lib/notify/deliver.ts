@@ -2,10 +2,13 @@
 // any number of workers share the work), marks them SENDING under a lease, sends, then records SENT
 // or schedules a retry with backoff; DEAD after MAX_ATTEMPTS. A worker that dies mid-send leaves a
 // SENDING row whose lease expires; the next round sends it again with the same idempotency key.
+// Each round first seals channel secrets still stored in plaintext or under an old key.
 import { getConfig, type TConfig } from "@/lib/config";
 import type { PrismaClient } from "@/lib/db/generated/client";
-import { parseChannelConfig } from "./channel-config";
+import { openChannelConfig, parseChannelConfig, type TChannelConfig } from "./channel-config";
+import { notifyKeyring } from "./channel-secrets";
 import type { TOutboxMessage } from "./message";
+import { sealStoredChannelSecrets } from "./seal-channel-secrets";
 import { sendToChannel, smtpSender, type TSendMail } from "./send";
 import { urlPolicy, type TUrlPolicy } from "./url-guard";
 
@@ -37,6 +40,9 @@ export type TDeliverOutcome = {
   dead: number;
   /** Seconds until the earliest retry (or expiring lease) is due; null when nothing waits. */
   nextDueInSeconds: number | null;
+  /** Channel secrets this round sealed (were plaintext) or re-sealed (were under an old key). */
+  sealed: number;
+  resealed: number;
 };
 
 type TClaimedRow = TOutboxMessage & { channelId: string | null; attempts: number };
@@ -45,7 +51,10 @@ export async function deliverDueNotifications(options: TDeliverOptions): Promise
   const config = options.config ?? getConfig();
   const clock = options.now ?? (() => new Date());
   const db = options.db;
-  const outcome: TDeliverOutcome = { claimed: 0, sent: 0, retrying: 0, dead: 0, nextDueInSeconds: null };
+  const outcome: TDeliverOutcome = { claimed: 0, sent: 0, retrying: 0, dead: 0, nextDueInSeconds: null, sealed: 0, resealed: 0 };
+  const keyring = notifyKeyring(config);
+  const sealing = await sealStoredChannelSecrets(db, keyring);
+  [outcome.sealed, outcome.resealed] = [sealing.sealed, sealing.resealed];
 
   let now = clock();
   // A worker died during the last allowed attempt: nobody will try again, say so.
@@ -65,7 +74,7 @@ export async function deliverDueNotifications(options: TDeliverOptions): Promise
            ORDER BY "nextAttemptAt" LIMIT $3 FOR UPDATE SKIP LOCKED) due
      WHERE n."id" = due."id"
      RETURNING n."id"::text AS id, n."channelId"::text AS "channelId", n."idempotencyKey", n."event", n."eventTime", n."title", n."text",
-       n."link", n."audience", n."organizationId", n."subjectType", n."subjectId", n."payload", n."attempts"`,
+       n."link", n."audience", n."recipients", n."organizationId", n."subjectType", n."subjectId", n."payload", n."attempts"`,
     now,
     LEASE_SECONDS,
     options.limit ?? BATCH,
@@ -92,10 +101,15 @@ export async function deliverDueNotifications(options: TDeliverOptions): Promise
       if (!parsed) {
         [error, final] = ["the channel's stored settings are invalid; delete and add it again", true];
       } else {
+        let opened: TChannelConfig | null = null;
         try {
-          await sendToChannel(parsed, row, { appUrl, policy, now: clock, sendMail, emailFrom: config.NOTIFY_EMAIL_FROM, attempt: row.attempts });
+          // A tampered value, or one under a key this process lacks, fails this attempt with the reason
+          // (retried: a restart with the right key mends the second).
+          opened = openChannelConfig(parsed, channel.id, keyring);
+          await sendToChannel(opened, row, { appUrl, policy, now: clock, sendMail, emailFrom: config.NOTIFY_EMAIL_FROM, attempt: row.attempts });
         } catch (err) {
-          error = shortError(err, parsed.kind === "EMAIL" ? [] : [parsed.config.url, ...(parsed.kind === "WEBHOOK" ? [parsed.config.secret] : [])]);
+          const c = opened ?? parsed;
+          error = shortError(err, c.kind === "EMAIL" ? [] : [c.config.url, ...(c.kind === "WEBHOOK" ? [c.config.secret] : [])]);
         }
       }
     }

@@ -1,7 +1,10 @@
 // The outbox writer: inside the caller's transaction, one Notification row per enabled channel that
 // subscribes to the event, so the notification commits or rolls back with the change it reports.
+// Each row carries its recipients, resolved here (resolve-recipients.ts), so retries address the same people.
 import type { TAuditTx } from "@/lib/audit/append";
+import { parseChannelConfig } from "./channel-config";
 import { ZNotifyMessage, type TNotifyMessage, type TOutboxEvent } from "./events";
+import { audienceAddresses, emailRecipients, resolveAudiencePeople, type TAudiencePeople } from "./resolve-recipients";
 
 /** A Prisma interactive transaction client, or a node-postgres client inside BEGIN ... COMMIT. */
 export type TNotifyTx = TAuditTx;
@@ -9,16 +12,20 @@ export type TNotifyTx = TAuditTx;
 /**
  * Fans the message out to the channels subscribed to its event (channels of its organization, and
  * those of every organization). Idempotent per (channel, idempotencyKey). Returns the names of the
- * channels that get it, sorted; `[]` when none subscribes.
+ * channels that get it, sorted; `[]` when none subscribes. An e-mail channel left with nobody to
+ * address (no fixed list, and none of the people its options add) gets a DEAD row saying so, and
+ * is not named.
  */
 export async function enqueueNotification(tx: TNotifyTx, message: TNotifyMessage): Promise<string[]> {
   const m = ZNotifyMessage.parse(message);
+  const people = await resolveAudiencePeople(tx, m);
   const rows = await insertOutboxRows(tx, {
     ...m,
     time: m.time ?? new Date(),
-    channelFilter: { sql: `c."enabled" AND $2 = ANY(c."events") AND (c."organizationId" IS NULL OR c."organizationId" = $1)`, values: [] },
+    people,
+    channels: { subscribedTo: m.event },
   });
-  return rows.map((r) => r.name);
+  return rows.filter((r) => r.addressed).map((r) => r.name);
 }
 
 export type TOutboxInsert = {
@@ -32,26 +39,49 @@ export type TOutboxInsert = {
   time: Date;
   audience?: string;
   subject?: { type: string; id: string };
-  /** SQL over channel alias c; may use $1 (organizationId), $2 (event) and its own values from $12 on. */
-  channelFilter: { sql: string; values: unknown[] };
+  /** The addresses of the message's audience (resolveAudiencePeople), actor left out. */
+  people: TAudiencePeople;
+  /** The enabled channels of the organization (or of none) subscribed to an event, or one channel by id. */
+  channels: { subscribedTo: TOutboxEvent } | { id: string };
 };
 
-/** Inserts the rows (conflicts on an existing key are skipped) and returns the matching channels. */
-export async function insertOutboxRows(tx: TNotifyTx, row: TOutboxInsert): Promise<{ id: string; name: string; kind: string }[]> {
+type TChannelRow = { id: string; name: string; kind: string; config: unknown };
+type TOutboxRow = { id: string; name: string; kind: string; recipients: string[]; status: "PENDING" | "DEAD"; lastError: string | null };
+
+/**
+ * Inserts the rows (conflicts on an existing key are skipped) and returns the matching channels,
+ * `addressed` false for an e-mail channel that had nobody to send to.
+ */
+export async function insertOutboxRows(tx: TNotifyTx, row: TOutboxInsert): Promise<{ id: string; name: string; kind: string; addressed: boolean }[]> {
+  const channels =
+    "id" in row.channels
+      ? await query<TChannelRow>(tx, `SELECT c."id"::text AS id, c."name", c."kind", c."config" FROM "NotificationChannel" c WHERE c."id" = $1::uuid`, [row.channels.id])
+      : await query<TChannelRow>(
+          tx,
+          `SELECT c."id"::text AS id, c."name", c."kind", c."config" FROM "NotificationChannel" c
+           WHERE c."enabled" AND $2 = ANY(c."events") AND (c."organizationId" IS NULL OR c."organizationId" = $1) ORDER BY c."name"`,
+          [row.organizationId, row.channels.subscribedTo],
+        );
+  const outbox: TOutboxRow[] = channels.map((c) => {
+    const parsed = parseChannelConfig(c.kind, c.config);
+    if (parsed?.kind !== "EMAIL") return { id: c.id, name: c.name, kind: c.kind, recipients: audienceAddresses(row.people), status: "PENDING", lastError: null };
+    const recipients = emailRecipients(parsed.config, row.people);
+    if (recipients.length > 0) return { id: c.id, name: c.name, kind: c.kind, recipients, status: "PENDING", lastError: null };
+    return { id: c.id, name: c.name, kind: c.kind, recipients, status: "DEAD", lastError: `nobody to send to: ${nobodyBecause(parsed.config)}` };
+  });
+  if (outbox.length === 0) return [];
   // Exactly what jsonb gives back later: no undefined members, dates as strings.
   const payload = JSON.stringify(row.data ?? {});
   const time = new Date(Math.floor(row.time.getTime()));
-  return query<{ id: string; name: string; kind: string }>(
+  await query(
     tx,
-    `WITH ins AS (
-       INSERT INTO "Notification" ("id", "channelId", "channelName", "channelKind", "organizationId", "event", "idempotencyKey",
-         "subjectType", "subjectId", "audience", "title", "text", "link", "payload", "eventTime", "status", "attempts", "nextAttemptAt", "createdAt")
-       SELECT gen_random_uuid(), c."id", c."name", c."kind", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::timestamptz, 'PENDING', 0,
-         $11::timestamptz, $11::timestamptz
-       FROM "NotificationChannel" c WHERE ${row.channelFilter.sql}
-       ON CONFLICT ("channelId", "idempotencyKey") DO NOTHING
-     )
-     SELECT c."id"::text AS id, c."name", c."kind" FROM "NotificationChannel" c WHERE ${row.channelFilter.sql} ORDER BY c."name"`,
+    `INSERT INTO "Notification" ("id", "channelId", "channelName", "channelKind", "organizationId", "event", "idempotencyKey",
+       "subjectType", "subjectId", "audience", "title", "text", "link", "payload", "eventTime", "status", "attempts", "nextAttemptAt", "createdAt",
+       "recipients", "lastError")
+     SELECT gen_random_uuid(), x."id"::uuid, x."name", x."kind", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::timestamptz, x."status", 0,
+       $11::timestamptz, $11::timestamptz, ARRAY(SELECT jsonb_array_elements_text(x."recipients")), x."lastError"
+     FROM jsonb_to_recordset($12::jsonb) AS x("id" text, "name" text, "kind" text, "recipients" jsonb, "status" text, "lastError" text)
+     ON CONFLICT ("channelId", "idempotencyKey") DO NOTHING`,
     [
       row.organizationId,
       row.event,
@@ -64,9 +94,15 @@ export async function insertOutboxRows(tx: TNotifyTx, row: TOutboxInsert): Promi
       row.link,
       payload,
       time,
-      ...row.channelFilter.values,
+      JSON.stringify(outbox),
     ],
   );
+  return outbox.map((o) => ({ id: o.id, name: o.name, kind: o.kind, addressed: o.status === "PENDING" }));
+}
+
+function nobodyBecause(config: { toRequester: boolean; toApprovers: boolean }): string {
+  const options = [config.toRequester ? "the requester" : null, config.toApprovers ? "the approvers" : null].filter(Boolean).join(" or ");
+  return `the channel has no fixed addresses and found no e-mail address for ${options} of this message (the person who acted is never addressed)`;
 }
 
 async function query<T>(tx: TNotifyTx, text: string, values: unknown[]): Promise<T[]> {

@@ -35,7 +35,7 @@ export const NOTIFY_EVENT_LABELS: Record<TNotifyEvent, string> = {
   "audit.verification_failed": "Audit chain verification failed",
 };
 
-/** Who a message is for; e-mail channels send to their configured list (README: routing approvers). */
+/** Who a message is for: e-mail channels with the requester/approvers options add those people (README: Recipients). */
 export const ZNotifyAudience = z.enum(["approvers", "requester", "everyone"]);
 export type TNotifyAudience = z.infer<typeof ZNotifyAudience>;
 
@@ -63,6 +63,10 @@ export const ZNotifyMessage = z.object({
   data: z.record(z.string(), z.unknown()).optional(),
   time: z.date().optional(),
   audience: ZNotifyAudience.optional(),
+  /** The User id of the person who asked (request events): the "requester" of the audience. */
+  requesterUserId: z.string().max(200).nullable().optional(),
+  /** The User id of the person whose action this reports: never addressed about their own action. */
+  actorUserId: z.string().max(200).nullable().optional(),
   /** What it is about, for listNotificationsFor (e.g. { type: "REQUEST", id }). */
   subject: z.object({ type: z.string().min(1).max(50), id: z.string().min(1).max(200) }).optional(),
 });

@@ -2,7 +2,9 @@
 import { assertPermission, type TActor } from "@/lib/auth/actor";
 import { prisma as defaultDb } from "@/lib/db/client";
 import type { PrismaClient } from "@/lib/db/generated/client";
-import { describeTarget } from "./channel-config";
+import { getConfig } from "@/lib/config";
+import { describeTarget, parseChannelConfig } from "./channel-config";
+import { notifyKeyring, type TKeyring } from "./channel-secrets";
 import type { TChannelKind } from "./events";
 
 export type TChannelView = {
@@ -16,6 +18,9 @@ export type TChannelView = {
   target: string;
   /** Webhooks: whether a signing secret is stored (it is never shown again). */
   secretSet: boolean;
+  /** E-mail: also to the requester / the approvers of the message (besides the fixed addresses). */
+  toRequester: boolean;
+  toApprovers: boolean;
   createdAt: Date;
   createdBy: string;
 };
@@ -26,11 +31,13 @@ export async function listChannels(options: { actor: TActor; db?: PrismaClient }
   assertPermission(options.actor, "settings.read");
   const db = options.db ?? defaultDb;
   const rows = await db.notificationChannel.findMany({ orderBy: { name: "asc" } });
-  return rows.map(toChannelView);
+  return rows.map((row) => toChannelView(row));
 }
 
-export function toChannelView(row: TChannelRow): TChannelView {
+export function toChannelView(row: TChannelRow, keyring: TKeyring = notifyKeyring(getConfig())): TChannelView {
   const config = (row.config ?? {}) as Record<string, unknown>;
+  const parsed = parseChannelConfig(row.kind, row.config);
+  const email = parsed?.kind === "EMAIL" ? parsed.config : null;
   return {
     id: row.id,
     kind: row.kind as TChannelKind,
@@ -38,8 +45,10 @@ export function toChannelView(row: TChannelRow): TChannelView {
     organizationId: row.organizationId,
     events: row.events,
     enabled: row.enabled,
-    target: describeTarget(row.kind, row.config),
+    target: describeTarget(row.kind, row.config, row.id, keyring),
     secretSet: row.kind === "WEBHOOK" && typeof config.secret === "string" && config.secret !== "",
+    toRequester: email?.toRequester ?? false,
+    toApprovers: email?.toApprovers ?? false,
     createdAt: row.createdAt,
     createdBy: row.createdBy,
   };

@@ -11,6 +11,8 @@ export type TOutboxMessage = {
   text: string;
   link: string;
   audience: string | null;
+  /** Resolved when the row was written: an e-mail's addresses, or the audience's people for webhooks and Slack. */
+  recipients: string[];
   organizationId: string | null;
   subjectType: string | null;
   subjectId: string | null;
@@ -26,6 +28,8 @@ export type TWebhookBody = {
   text: string;
   link: string;
   audience: string | null;
+  /** The audience's people by e-mail address (the requester, or the approvers), actor left out. */
+  recipients: string[];
   organizationId: string | null;
   subject: { type: string; id: string } | null;
   data: unknown;
@@ -51,6 +55,7 @@ export function webhookBody(m: TOutboxMessage, appUrl: string): string {
     text: m.text,
     link: absoluteLink(m.link, appUrl),
     audience: m.audience,
+    recipients: m.recipients,
     organizationId: m.organizationId,
     subject: m.subjectType && m.subjectId ? { type: m.subjectType, id: m.subjectId } : null,
     data: m.payload ?? {},
@@ -96,7 +101,10 @@ export function slackMessage(m: TOutboxMessage, appUrl: string): TSlackMessage {
       },
       {
         type: "context",
-        elements: [{ type: "mrkdwn", text: truncate(`\`${m.event}\` · ${m.eventTime.toISOString()} · delivery ${m.id}`, 3000) }],
+        elements: [
+          { type: "mrkdwn", text: truncate(`\`${m.event}\` · ${m.eventTime.toISOString()} · delivery ${m.id}`, 3000) },
+          ...(m.audience ? [{ type: "mrkdwn", text: truncate(escapeMrkdwn(`for ${m.audience}${m.recipients.length ? `: ${m.recipients.join(", ")}` : ""}`), 3000) }] : []),
+        ],
       },
     ],
   };

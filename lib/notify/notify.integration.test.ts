@@ -5,7 +5,7 @@
 // e-mail, and the SSRF guard on connection. The deliverer runs on an explicit clock.
 import { createHmac } from "node:crypto";
 import http from "node:http";
-import net, { type AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createBoss } from "@/lib/jobs/boss";
 import { registerNotifyJobs, requestNotificationDelivery } from "@/lib/jobs/notify-jobs";
@@ -21,6 +21,7 @@ import { postJson } from "./http-post";
 import { verifyWebhookSignature, type TWebhookBody } from "./message";
 import type { TSendMail } from "./send";
 import { sendTestNotification } from "./send-test-notification";
+import { startSmtpTestServer } from "./smtp-test-helpers";
 import { updateChannel } from "./update-channel";
 import { BlockedAddressError } from "./url-guard";
 import { flushAuditTrail } from "@/lib/audit/sequence";
@@ -173,6 +174,7 @@ describe("webhook delivery", () => {
       text: "operator@example.test asks to delete the root password of <prod>.",
       link: `${APP_URL}/requests/r-1`,
       audience: "approvers",
+      recipients: [],
       organizationId: "o-test1234",
       subject: { type: "REQUEST", id: "r-1" },
       data: { requestId: "r-1", accountId: "111111111111" },
@@ -315,46 +317,22 @@ describe("Slack and e-mail", () => {
   });
 
   it("sends e-mail over SMTP through nodemailer when SMTP_URL is set", async () => {
-    const mails: string[] = [];
-    const smtp = net.createServer((socket) => {
-      let data: string | null = null;
-      socket.write("220 test ESMTP\r\n");
-      let buffer = "";
-      socket.on("data", (chunk: Buffer) => {
-        buffer += chunk.toString("utf8");
-        let eol: number;
-        while ((eol = buffer.indexOf("\r\n")) >= 0) {
-          const line = buffer.slice(0, eol);
-          buffer = buffer.slice(eol + 2);
-          if (data !== null) {
-            if (line === ".") {
-              mails.push(data);
-              data = null;
-              socket.write("250 queued\r\n");
-            } else data += `${line}\n`;
-          } else if (/^(EHLO|HELO)/i.test(line)) socket.write("250 test\r\n");
-          else if (/^DATA/i.test(line)) {
-            data = "";
-            socket.write("354 go on\r\n");
-          } else if (/^QUIT/i.test(line)) socket.end("221 bye\r\n");
-          else socket.write("250 ok\r\n");
-        }
-      });
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", resolve));
+    const smtp = await startSmtpTestServer();
     try {
-      const smtpConfig = { ...config, SMTP_URL: `smtp://127.0.0.1:${(smtp.address() as AddressInfo).port}?ignoreTLS=true`, NOTIFY_EMAIL_FROM: "Rootwarden <rw@example.test>" };
+      const smtpConfig = { ...config, SMTP_URL: smtp.url, NOTIFY_EMAIL_FROM: "Rootwarden <rw@example.test>" };
       await createChannel({ actor: ADMIN, db: db.prisma, config: smtpConfig, now: now(), input: { kind: "EMAIL", name: "mail", events: ["request.created"], to: ["sec@example.test"] } });
       await enqueue();
       expect(await deliverDueNotifications({ db: db.prisma, now, config: smtpConfig })).toMatchObject({ sent: 1 });
       const row = await db.prisma.notification.findFirstOrThrow();
-      expect(mails).toHaveLength(1);
-      expect(mails[0]).toContain(`Message-ID: <${row.id}@rootwarden.notify>`);
-      expect(mails[0]).toContain("Idempotency-Key: request.created:r-1");
-      expect(mails[0]).toContain("To: sec@example.test");
-      expect(mails[0]).toContain(`${APP_URL}/requests/r-1`);
+      expect(smtp.mails).toHaveLength(1);
+      const [mail] = smtp.mails;
+      expect(mail.rcptTo).toEqual(["sec@example.test"]);
+      expect(mail.data).toContain(`Message-ID: <${row.id}@rootwarden.notify>`);
+      expect(mail.data).toContain("Idempotency-Key: request.created:r-1");
+      expect(mail.data).toContain("To: sec@example.test");
+      expect(mail.data).toContain(`${APP_URL}/requests/r-1`);
     } finally {
-      await new Promise((resolve) => smtp.close(resolve));
+      await smtp.close();
     }
   });
 

@@ -1,5 +1,6 @@
 // "Send a test" on Settings: one `test` notification to one channel through the same outbox and
-// deliverer as every other message, audited as notify.test_requested.
+// deliverer as every other message, audited as notify.test_requested. The admin who sends it stands
+// in for the requester and the approvers: an e-mail channel's options address them, not everyone.
 import { randomUUID } from "node:crypto";
 import { appendAuditEvent } from "@/lib/audit/append";
 import { assertPermission, describeActor, type TActor } from "@/lib/auth/actor";
@@ -17,6 +18,7 @@ export async function sendTestNotification(options: { actor: TActor; channelId: 
     if (!channel) throw notFound(options.channelId);
     if (!channel.enabled) throw new AppError("BAD_REQUEST", `The channel "${channel.name}" is disabled. Enable it first, then send a test.`);
     const key = `test:${randomUUID()}`;
+    const stand = options.actor.email ? [options.actor.email.trim().toLowerCase()] : [];
     await insertOutboxRows(tx, {
       event: "test",
       organizationId: channel.organizationId,
@@ -27,7 +29,8 @@ export async function sendTestNotification(options: { actor: TActor; channelId: 
       data: { requestedBy: describeActor(options.actor) },
       time: options.now,
       audience: "everyone",
-      channelFilter: { sql: `c."id" = $12::uuid`, values: [channel.id] },
+      people: { requester: stand, approvers: stand },
+      channels: { id: channel.id },
     });
     const [row] = await tx.$queryRawUnsafe<{ id: string }[]>(
       `SELECT "id"::text AS id FROM "Notification" WHERE "channelId" = $1::uuid AND "idempotencyKey" = $2`,

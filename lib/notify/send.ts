@@ -21,7 +21,10 @@ export type TSendDeps = {
 export async function sendToChannel(channel: TChannelConfig, m: TOutboxMessage, deps: TSendDeps): Promise<void> {
   if (channel.kind === "EMAIL") {
     if (!deps.sendMail) throw new Error("e-mail is not configured: set SMTP_URL and restart the workers");
-    await deps.sendMail({ ...emailMessage(m, deps.appUrl), from: deps.emailFrom, to: channel.config.to });
+    // The addresses resolved when the row was written, not the channel's current options: a retry
+    // goes to the same people.
+    if (m.recipients.length === 0) throw new Error("the delivery has no recipients");
+    await deps.sendMail({ ...emailMessage(m, deps.appUrl), from: deps.emailFrom, to: m.recipients });
     return;
   }
   const checked = checkOutboundUrl(channel.config.url, deps.policy);

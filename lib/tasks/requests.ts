@@ -296,7 +296,7 @@ export async function voteOnTaskRequest(options: {
       if (!ok) throw new AppError("CONFLICT", closedMessage(request));
       await tx.taskTarget.updateMany({ where: { requestId: request.id, status: "PENDING" }, data: { status: "CANCELLED", finishedAt: now, message: "The request was rejected." } });
       await appendAuditEvent(tx, { type: "request.rejected", actor, organizationId: request.organizationId, target: { type: "REQUEST", id: request.id }, payload: { requestId: request.id, comment }, time: now });
-      await notifyRequest(tx, request, "request.rejected", { title: `rejected by ${describeActor(actor)}`, text: comment ? `Comment: ${comment}` : undefined, time: now });
+      await notifyRequest(tx, request, "request.rejected", { title: `rejected by ${describeActor(actor)}`, text: comment ? `Comment: ${comment}` : undefined, time: now, actorUserId: actor.userId });
       return { request: await tx.taskRequest.findUniqueOrThrow({ where: { id: request.id } }), approved: false };
     }
     if (approvals < request.requiredApprovals) {
@@ -314,7 +314,7 @@ export async function voteOnTaskRequest(options: {
       payload: { requestId: request.id, approvals, startBy: startBy.toISOString() },
       time: now,
     });
-    await notifyRequest(tx, request, "request.approved", { title: `approved; it starts now`, text: comment ? `Comment from ${describeActor(actor)}: ${comment}` : undefined, time: now });
+    await notifyRequest(tx, request, "request.approved", { title: `approved; it starts now`, text: comment ? `Comment from ${describeActor(actor)}: ${comment}` : undefined, time: now, actorUserId: actor.userId });
     return { request: await tx.taskRequest.findUniqueOrThrow({ where: { id: request.id } }), approved: true };
   });
   await options.afterCommit?.({ kind: result.approved ? "approved" : "closed", requestId: result.request.id });
@@ -342,7 +342,7 @@ export async function cancelTaskRequest(options: { actor: TActor | null; request
     if (!ok) throw new AppError("CONFLICT", closedMessage(request));
     await tx.taskTarget.updateMany({ where: { requestId: request.id, status: "PENDING" }, data: { status: "CANCELLED", finishedAt: now, message: "The request was cancelled." } });
     await appendAuditEvent(tx, { type: "request.cancelled", actor, organizationId: request.organizationId, target: { type: "REQUEST", id: request.id }, payload: { requestId: request.id, from }, time: now });
-    await notifyRequest(tx, request, "request.cancelled", { title: `cancelled by ${describeActor(actor)}`, time: now });
+    await notifyRequest(tx, request, "request.cancelled", { title: `cancelled by ${describeActor(actor)}`, time: now, actorUserId: actor.userId });
     return tx.taskRequest.findUniqueOrThrow({ where: { id: request.id } });
   });
   await options.afterCommit?.({ kind: "closed", requestId: request.id });

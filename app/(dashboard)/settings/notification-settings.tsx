@@ -12,6 +12,11 @@ import { CHANNEL_KIND_LABELS, NOTIFY_EVENTS, NOTIFY_EVENT_LABELS, type TChannelK
 type TChannel = TSerialized<TChannelView>;
 type TDelivery = TSerialized<TDeliveryView>;
 
+const OPTION_LABELS = {
+  toRequester: "also to the requester (their sign-in e-mail)",
+  toApprovers: "also to the approvers (everyone holding tasks.approve)",
+} as const;
+
 const button = "rounded border border-slate-300 px-2 py-0.5 text-xs font-medium text-slate-800 hover:bg-slate-50 disabled:opacity-50";
 
 export function NotificationSettings({ channels, deliveries, canWrite, smtpConfigured }: { channels: TChannel[]; deliveries: TDelivery[]; canWrite: boolean; smtpConfigured: boolean }) {
@@ -73,6 +78,27 @@ export function NotificationSettings({ channels, deliveries, canWrite, smtpConfi
               </td>
               <td className="px-3 py-2 text-xs break-all text-slate-600">
                 <code>{c.target}</code>
+                {c.kind === "EMAIL" && canWrite ? (
+                  <div className="mt-1 space-y-0.5">
+                    {(["toRequester", "toApprovers"] as const).map((option) => (
+                      <label key={option} className="flex items-center gap-1">
+                        <input
+                          type="checkbox"
+                          checked={c[option]}
+                          disabled={busy !== null}
+                          onChange={(e) => {
+                            const on = e.currentTarget.checked;
+                            void act(c.id, async () => {
+                              await fetchJson(path(c), json("PATCH", { [option]: on }));
+                              return `${c.name} ${on ? "now also sends" : "no longer sends"} to ${option === "toRequester" ? "the requester" : "the approvers"}.`;
+                            });
+                          }}
+                        />
+                        {OPTION_LABELS[option]}
+                      </label>
+                    ))}
+                  </div>
+                ) : null}
               </td>
               <td className="px-3 py-2 text-xs text-slate-600">{c.events.join(", ")}</td>
               <td className="px-3 py-2">{c.enabled ? "enabled" : <em className="text-slate-500">disabled</em>}</td>
@@ -211,7 +237,7 @@ function AddChannelForm({ smtpConfigured, onDone }: { smtpConfigured: boolean; o
     const base = { kind, name: text("name"), events: form.getAll("events").map(String) };
     const body =
       kind === "EMAIL"
-        ? { ...base, to: text("to").split(/[\s,;]+/).filter(Boolean) }
+        ? { ...base, to: text("to").split(/[\s,;]+/).filter(Boolean), toRequester: form.get("toRequester") === "on", toApprovers: form.get("toApprovers") === "on" }
         : kind === "WEBHOOK"
           ? { ...base, url: text("url"), ...(text("secret") ? { secret: text("secret") } : {}) }
           : { ...base, url: text("url") };
@@ -260,8 +286,8 @@ function AddChannelForm({ smtpConfigured, onDone }: { smtpConfigured: boolean; o
         </label>
         {kind === "EMAIL" ? (
           <label className="text-sm">
-            Recipients
-            <input name="to" required className={field} placeholder="sec@example.com, ops@example.com" />
+            Fixed recipients (optional with an option below)
+            <input name="to" className={field} placeholder="sec@example.com, ops@example.com" />
           </label>
         ) : (
           <label className="text-sm">
@@ -269,6 +295,19 @@ function AddChannelForm({ smtpConfigured, onDone }: { smtpConfigured: boolean; o
             <input name="url" required type="url" className={field} placeholder={kind === "SLACK" ? "https://hooks.slack.com/services/…" : "https://siem.example.com/hooks/rootwarden"} />
           </label>
         )}
+        {kind === "EMAIL" ? (
+          <fieldset className="text-sm sm:col-span-3">
+            <legend>The people a message is for</legend>
+            <label className="mt-1 flex items-center gap-2">
+              <input type="checkbox" name="toRequester" />
+              Also send to the requester, for messages about their request (never about their own action)
+            </label>
+            <label className="flex items-center gap-2">
+              <input type="checkbox" name="toApprovers" />
+              Also send to every approver, for messages meant for approvers
+            </label>
+          </fieldset>
+        ) : null}
         {kind === "WEBHOOK" ? (
           <label className="text-sm sm:col-span-3">
             Signing secret (leave empty to have one generated and shown once)

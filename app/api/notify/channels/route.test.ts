@@ -56,6 +56,8 @@ describe("/api/notify/channels", () => {
     [{ ...webhook, secret: "short" }, "secret: must be at least 16 characters"],
     [{ kind: "EMAIL", name: "m", events: ["task.failed"], to: ["not-an-address"] }, "to.0: must be an e-mail address"],
     [{ kind: "EMAIL", name: "m", events: ["task.failed"], to: ["a@example.test"] }, "set SMTP_URL"],
+    [{ kind: "EMAIL", name: "m", events: ["task.failed"], to: [] }, "to: give at least one recipient, or send to the requester or the approvers"],
+    [{ kind: "EMAIL", name: "m", events: ["task.failed"], toApprovers: "yes" }, "toApprovers"],
   ])("answers 400 for %j", async (body, message) => {
     const res = await createChannel(await request("/api/notify/channels", { method: "POST", body }));
     expect(res.status).toBe(400);
@@ -72,6 +74,9 @@ describe("/api/notify/channels", () => {
     const dup = await createChannel(await request("/api/notify/channels", { method: "POST", body: webhook }));
     expect(dup.status).toBe(409);
 
+    const [stored] = await db.prisma.$queryRawUnsafe<{ row: string }[]>(`SELECT row_to_json(c)::text AS row FROM "NotificationChannel" c WHERE "id" = $1::uuid`, channel.id);
+    expect(stored.row).not.toContain(SECRET);
+
     const listed = await (await listChannels(await request("/api/notify/channels"))).text();
     expect(listed).toContain('"secretSet":true');
     expect(listed).not.toContain(SECRET);
@@ -80,6 +85,10 @@ describe("/api/notify/channels", () => {
     expect((await patchChannel(await request(path, { method: "PATCH", body: {} }), params({ channelId: channel.id }))).status).toBe(400);
     expect((await patchChannel(await request(path, { method: "PATCH", body: { url: "https://x" } }), params({ channelId: channel.id }))).status).toBe(400);
     expect((await patchChannel(await request("/api/notify/channels/x", { method: "PATCH", body: { enabled: false } }), params({ channelId: "x" }))).status).toBe(400);
+    const notEmail = await patchChannel(await request(path, { method: "PATCH", body: { toRequester: true } }), params({ channelId: channel.id }));
+    expect(notEmail.status).toBe(400);
+    expect((await notEmail.json()).error.message).toContain("only e-mail channels send to the requester or the approvers");
+    expect((await patchChannel(await request(path, { method: "PATCH", body: { toApprovers: "yes" } }), params({ channelId: channel.id }))).status).toBe(400);
     const off = await patchChannel(await request(path, { method: "PATCH", body: { enabled: false } }), params({ channelId: channel.id }));
     expect((await off.json()).channel.enabled).toBe(false);
     const refused = await sendTest(await request(`${path}/test`, { method: "POST" }), params({ channelId: channel.id }));
