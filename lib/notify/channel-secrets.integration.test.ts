@@ -15,7 +15,17 @@ import { deliverDueNotifications } from "./deliver";
 import { enqueueNotification } from "./enqueue-notification";
 import { verifyWebhookSignature } from "./message";
 
-const ADMIN: TActor = { userId: "00000000-0000-4000-8000-0000000000ad", subject: "admin-sub", email: "admin@example.test", name: "Admin", roles: ["admin"] };
+// Signed in at the IdP at the test clock's "now": channel changes need a fresh sign-in.
+const ADMIN: TActor = {
+  userId: "00000000-0000-4000-8000-0000000000ad",
+  subject: "admin-sub",
+  email: "admin@example.test",
+  name: "Admin",
+  roles: ["admin"],
+  get authTime() {
+    return new Date();
+  },
+};
 const SECRET = "whsec-at-rest-0123456789abcdef";
 const KEY_1 = randomBytes(32).toString("base64");
 const KEY_2 = randomBytes(32).toString("hex");

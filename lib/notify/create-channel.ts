@@ -5,6 +5,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { z } from "zod";
 import { appendAuditEvent } from "@/lib/audit/append";
 import { assertPermission, describeActor, type TActor } from "@/lib/auth/actor";
+import { assertFreshAuthForSettings } from "@/lib/auth/fresh-auth";
 import { getConfig, type TConfig } from "@/lib/config";
 import { prisma as defaultDb } from "@/lib/db/client";
 import type { PrismaClient } from "@/lib/db/generated/client";
@@ -71,6 +72,7 @@ export async function createChannel(options: { actor: TActor; input: TCreateChan
     throw new AppError("BAD_REQUEST", `Invalid channel: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ")}`, { issues });
   }
   const input = parsed.data;
+  assertFreshAuthForSettings(options.actor, options.now);
   const config = options.config ?? getConfig();
   const db = options.db ?? defaultDb;
 

@@ -2,12 +2,14 @@
 // the channel's name); what it had not delivered yet is given up (DEAD) in the same transaction.
 import { appendAuditEvent } from "@/lib/audit/append";
 import { assertPermission, type TActor } from "@/lib/auth/actor";
+import { assertFreshAuthForSettings } from "@/lib/auth/fresh-auth";
 import { prisma as defaultDb } from "@/lib/db/client";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { notFound } from "./update-channel";
 
 export async function deleteChannel(options: { actor: TActor; channelId: string; db?: PrismaClient; now: Date }): Promise<{ deleted: true; undelivered: number }> {
   assertPermission(options.actor, "settings.write");
+  assertFreshAuthForSettings(options.actor, options.now);
   const db = options.db ?? defaultDb;
   return db.$transaction(async (tx) => {
     const channel = await tx.notificationChannel.findUnique({ where: { id: options.channelId } });

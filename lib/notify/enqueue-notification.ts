@@ -45,6 +45,12 @@ export type TOutboxInsert = {
   channels: { subscribedTo: TOutboxEvent } | { id: string };
 };
 
+/**
+ * A break-glass execution skipped the approval: every enabled channel hears of it, whatever events
+ * it takes, so the admin who used it cannot keep it quiet by editing a channel's events first.
+ */
+export const ALWAYS_SENT: TOutboxEvent = "break_glass.used";
+
 type TChannelRow = { id: string; name: string; kind: string; config: unknown };
 type TOutboxRow = { id: string; name: string; kind: string; recipients: string[]; status: "PENDING" | "DEAD"; lastError: string | null };
 
@@ -59,7 +65,7 @@ export async function insertOutboxRows(tx: TNotifyTx, row: TOutboxInsert): Promi
       : await query<TChannelRow>(
           tx,
           `SELECT c."id"::text AS id, c."name", c."kind", c."config" FROM "NotificationChannel" c
-           WHERE c."enabled" AND $2 = ANY(c."events") AND (c."organizationId" IS NULL OR c."organizationId" = $1) ORDER BY c."name"`,
+           WHERE c."enabled" AND ($2 = ANY(c."events") OR $2 = '${ALWAYS_SENT}') AND (c."organizationId" IS NULL OR c."organizationId" = $1) ORDER BY c."name"`,
           [row.organizationId, row.channels.subscribedTo],
         );
   const outbox: TOutboxRow[] = channels.map((c) => {

@@ -26,8 +26,18 @@ import { updateChannel } from "./update-channel";
 import { BlockedAddressError } from "./url-guard";
 import { flushAuditTrail } from "@/lib/audit/sequence";
 
-const ADMIN: TActor = { userId: "00000000-0000-4000-8000-0000000000ad", subject: "admin-sub", email: "admin@example.test", name: "Admin", roles: ["admin"] };
-const APPROVER: TActor = { ...ADMIN, userId: "00000000-0000-4000-8000-0000000000a2", roles: ["approver"] };
+// Signed in at the IdP at the test clock's "now": channel changes need a fresh sign-in.
+const ADMIN: TActor = {
+  userId: "00000000-0000-4000-8000-0000000000ad",
+  subject: "admin-sub",
+  email: "admin@example.test",
+  name: "Admin",
+  roles: ["admin"],
+  get authTime() {
+    return now();
+  },
+};
+const APPROVER: TActor = { userId: "00000000-0000-4000-8000-0000000000a2", subject: "admin-sub", email: "admin@example.test", name: "Admin", roles: ["approver"] };
 const SECRET = "whsec-test-0123456789abcdef";
 const APP_URL = "https://rootwarden.example.test";
 
@@ -344,6 +354,17 @@ describe("Slack and e-mail", () => {
 });
 
 describe("channel settings", () => {
+  it("needs a fresh IdP sign-in to add, change or delete a channel, and changes nothing without one", async () => {
+    const channel = await webhook("fresh-auth", ["task.failed"]);
+    const stale: TActor = { userId: ADMIN.userId, subject: ADMIN.subject, email: ADMIN.email, name: ADMIN.name, roles: ["admin"], authTime: new Date(clockMs - 60 * 60_000) };
+    const input = { kind: "WEBHOOK" as const, name: "stale-add", events: ["task.failed" as const], url: `${base}/stale`, secret: SECRET };
+    await expect(createChannel({ actor: stale, db: db.prisma, config, now: now(), input })).rejects.toMatchObject({ code: "REAUTH_REQUIRED", message: expect.stringContaining("Changing settings") });
+    await expect(updateChannel({ actor: stale, db: db.prisma, channelId: channel.channel.id, input: { enabled: false }, now: now() })).rejects.toMatchObject({ code: "REAUTH_REQUIRED" });
+    await expect(deleteChannel({ actor: stale, db: db.prisma, channelId: channel.channel.id, now: now() })).rejects.toMatchObject({ code: "REAUTH_REQUIRED" });
+    expect(await db.prisma.notificationChannel.count({ where: { name: "stale-add" } })).toBe(0);
+    expect(await db.prisma.notificationChannel.findUniqueOrThrow({ where: { id: channel.channel.id } })).toMatchObject({ enabled: true });
+  });
+
   it("generates a secret when none is given, returns it once, and never lists it", async () => {
     const created = await createChannel({ actor: ADMIN, db: db.prisma, config, now: now(), input: { kind: "WEBHOOK", name: "gen", events: ["drift.detected"], url: `${base}/x?token=abc` } });
     expect(created.generatedSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);

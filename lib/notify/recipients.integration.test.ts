@@ -19,7 +19,17 @@ import { sendTestNotification } from "./send-test-notification";
 import { startSmtpTestServer, type TSmtpTestServer } from "./smtp-test-helpers";
 import { updateChannel } from "./update-channel";
 
-const ADMIN: TActor = { userId: "00000000-0000-4000-8000-0000000000ad", subject: "admin-sub", email: "admin@example.test", name: "Admin", roles: ["admin"] };
+// Signed in at the IdP at the test clock's "now": channel changes need a fresh sign-in.
+const ADMIN: TActor = {
+  userId: "00000000-0000-4000-8000-0000000000ad",
+  subject: "admin-sub",
+  email: "admin@example.test",
+  name: "Admin",
+  roles: ["admin"],
+  get authTime() {
+    return now();
+  },
+};
 const IDS = {
   requester: "00000000-0000-4000-8000-000000000001",
   approver1: "00000000-0000-4000-8000-000000000002",

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { appendAuditEvent } from "@/lib/audit/append";
 import { assertPermission, type TActor } from "@/lib/auth/actor";
+import { assertFreshAuthForSettings } from "@/lib/auth/fresh-auth";
 import { prisma as defaultDb } from "@/lib/db/client";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { AppError } from "@/lib/errors";
@@ -30,6 +31,7 @@ export type TUpdateChannelInput = z.input<typeof ZUpdateChannelInput>;
 export async function updateChannel(options: { actor: TActor; channelId: string; input: TUpdateChannelInput; db?: PrismaClient; now: Date }): Promise<TChannelView> {
   assertPermission(options.actor, "settings.write");
   const input = ZUpdateChannelInput.parse(options.input);
+  assertFreshAuthForSettings(options.actor, options.now);
   const db = options.db ?? defaultDb;
   return db.$transaction(async (tx) => {
     const [current] = await tx.$queryRawUnsafe<{ id: string }[]>(`SELECT "id"::text AS id FROM "NotificationChannel" WHERE "id" = $1::uuid FOR UPDATE`, options.channelId);

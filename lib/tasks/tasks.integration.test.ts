@@ -711,13 +711,15 @@ describe("task notifications", () => {
       // task.succeeded is not among this channel's events: still the one row.
       expect(await rowsFor(glass.id, outcomes.id)).toHaveLength(1);
 
-      // Each event went only to the channels that take it.
+      // Each event went only to the channels that take it, except break_glass.used, which every
+      // enabled channel gets whatever it subscribes to.
       for (const id of [rejected.id, cancelled.id, expired.id, failed.id, partial.id, glass.id]) {
         expect((await db.notification.findMany({ where: { channelId: other.id, subjectId: id } })).map((r) => r.event)).toEqual(
-          [rejected.id, cancelled.id, expired.id, failed.id, partial.id].includes(id) ? ["request.created"] : [],
+          [rejected.id, cancelled.id, expired.id, failed.id, partial.id].includes(id) ? ["request.created"] : ["break_glass.used"],
         );
       }
-      expect(await db.notification.count({ where: { channelId: requester.id, event: { in: ["task.failed", "break_glass.used"] } } })).toBe(0);
+      expect(await db.notification.count({ where: { channelId: requester.id, event: "task.failed" } })).toBe(0);
+      expect(await db.notification.count({ where: { channelId: requester.id, event: "break_glass.used", subjectId: glass.id } })).toBe(1);
       expect(await db.notification.count({ where: { channelId: outcomes.id, event: { startsWith: "request." } } })).toBe(0);
     } finally {
       await worker.stop();
