@@ -61,7 +61,7 @@ const lines = (e: TExported) =>
     .map((l) => JSON.parse(l) as Record<string, string | number | null>);
 
 // Every report kind and format, as of `asOf` (undefined: now).
-const QUERIES = [
+const QUERIES: Record<string, string>[] = [
   { kind: "compliance", format: "csv" },
   { kind: "compliance", format: "jsonl" },
   { kind: "accounts", format: "json" },
