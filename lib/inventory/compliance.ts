@@ -165,7 +165,16 @@ export function evaluateAccount(facts: TSnapshotFacts): {
   return { status: failing.length === 0 ? "COMPLIANT" : "NON_COMPLIANT", failingRules: failing };
 }
 
-/** Why an account cannot be audited with AssumeRoot, or null when it can. */
+/**
+ * The status reason of an account that has become scannable again (it was not, e.g. SUSPENDED)
+ * and has not been scanned since: its older snapshots no longer count.
+ */
+export const BECAME_SCANNABLE_REASON = "Not scanned since it became scannable.";
+
+/**
+ * Why an account cannot be audited with AssumeRoot, or null when it can (management account, or
+ * state not ACTIVE; lib/reports/report-rows-sql.ts applies the same test to the account's history).
+ */
 export function notScannableReason(account: { state: string; isManagement: boolean }): string | null {
   if (account.isManagement) {
     return "Management account: AssumeRoot cannot target it; secure its root user directly (MFA, no access keys).";

@@ -153,6 +153,18 @@ export async function seedOrganization(db: PrismaClient, options: { now?: Date }
       lastSyncedAt: hoursAgo(1),
     },
   });
+  // The reading reports as of a time use, as the sync records it next to the Organization row.
+  await db.organizationFeatureReading.create({
+    data: {
+      organizationId: ORG_ID,
+      readAt: hoursAgo(1),
+      source: "org-sync",
+      trustedAccessIam: true,
+      rootCredentialsManagement: true,
+      rootSessions: false,
+      delegatedAdminAccountId: "222222222222",
+    },
+  });
   const ous = [
     { id: OU.root, parentId: null, name: "Root", path: "Root", idPath: `${OU.root}/`, depth: 0, isRoot: true },
     { id: OU.prod, parentId: OU.root, name: "Prod", path: "Root/Prod", idPath: `${OU.root}/${OU.prod}/`, depth: 1, isRoot: false },

@@ -1,6 +1,7 @@
 // Org sync: walks AWS Organizations and stores the organization (with its root-access features),
 // every OU (parent, full path) and every account. Accounts that left are marked, never deleted; where
-// each account sat in the OU tree, and when, is kept as AccountPlacement rows.
+// each account sat in the OU tree and what it was (name, email, state), and when, is kept as
+// AccountPlacement rows, and each reading of the features as an OrganizationFeatureReading.
 import { appendAuditEvent } from "@/lib/audit/append";
 import { SYSTEM, assertPermission, type TCaller } from "@/lib/auth/actor";
 import { prisma as defaultDb } from "@/lib/db/client";
@@ -8,7 +9,7 @@ import type { PrismaClient } from "@/lib/db/generated/client";
 import { getAwsContext, type TAwsContext } from "@/lib/aws/context";
 import { readOrgFeatures, type TOrgFeatures } from "@/lib/aws/read-org-features";
 import { walkOrganization, type TOrgWalk } from "@/lib/aws/walk-organization";
-import { notScannableReason } from "./compliance";
+import { BECAME_SCANNABLE_REASON, notScannableReason } from "./compliance";
 import { detectFeatureDrift } from "./detect-drift";
 import { recordDrift } from "./record-drift";
 
@@ -73,6 +74,8 @@ export async function storeOrganization(options: {
     async (tx) => {
       const previous = await lockFeatures(tx, org.id);
       await tx.organization.upsert({ where: { id: org.id }, create: { id: org.id, ...orgFields, firstSyncedAt: now }, update: orgFields });
+      // The history reports as of a time read (Organization keeps only the latest).
+      await recordFeatureReading(tx, { organizationId: org.id, source: "org-sync", features, now });
       const featureDrifted = await recordFeatureDrift(tx, { organizationId: org.id, scanId: null, previous, features, now });
 
       for (let i = 0; i < ous.length; i += CHUNK) {
@@ -121,7 +124,7 @@ export async function storeOrganization(options: {
             "status" = CASE WHEN EXCLUDED."statusReason" IS NOT NULL THEN 'NOT_APPLICABLE'
                             WHEN "Account"."status" = 'NOT_APPLICABLE' THEN 'UNKNOWN' ELSE "Account"."status" END,
             "statusReason" = CASE WHEN EXCLUDED."statusReason" IS NOT NULL THEN EXCLUDED."statusReason"
-                                  WHEN "Account"."status" = 'NOT_APPLICABLE' THEN 'Not scanned since it became scannable.'
+                                  WHEN "Account"."status" = 'NOT_APPLICABLE' THEN ${BECAME_SCANNABLE_REASON}
                                   ELSE "Account"."statusReason" END,
             "failingRules" = CASE WHEN EXCLUDED."statusReason" IS NOT NULL OR "Account"."status" = 'NOT_APPLICABLE'
                                   THEN '{}' ELSE "Account"."failingRules" END`;
@@ -182,9 +185,26 @@ export async function checkOrgFeatures(options: {
         ...(complete ? { delegatedAdminAccountId: features.delegatedAdminAccountId, featuresCheckedAt: now } : {}),
       },
     });
+    // A complete reading is one reports as of a time can use, like a sync's.
+    if (complete) await recordFeatureReading(tx, { organizationId, source: "scan", features, now });
     return recordFeatureDrift(tx, { organizationId, scanId: options.scanId, previous, features, now });
   });
   return { features, notified };
+}
+
+/** One row of OrganizationFeatureReading: what AWS answered at `now` (source: org-sync, scan, org-setup). */
+async function recordFeatureReading(tx: TTx, o: { organizationId: string; source: "org-sync" | "scan"; features: TOrgFeatures; now: Date }): Promise<void> {
+  await tx.organizationFeatureReading.create({
+    data: {
+      organizationId: o.organizationId,
+      readAt: o.now,
+      source: o.source,
+      trustedAccessIam: o.features.trustedAccessIam,
+      rootCredentialsManagement: o.features.rootCredentialsManagement,
+      rootSessions: o.features.rootSessions,
+      delegatedAdminAccountId: o.features.delegatedAdminAccountId,
+    },
+  });
 }
 
 type TStoredFeatures = { trustedAccessIam: boolean | null; rootCredentialsManagement: boolean | null; rootSessions: boolean | null };
@@ -208,9 +228,10 @@ async function recordFeatureDrift(
 }
 
 /**
- * Keeps AccountPlacement, the OU history reports as of a time read: an account's open row closes
- * when this sync sees it elsewhere (another OU, or its OU under another path) or gone, and a member
- * without an open row gets one from now. Two set-based statements, after the accounts are stored.
+ * Keeps AccountPlacement, the history reports as of a time read: an account's open row closes when
+ * this sync sees it elsewhere (another OU, or its OU under another path), otherwise (another name,
+ * email, state, or management account) or gone, and a member without an open row gets one from now.
+ * Two set-based statements, after the accounts are stored.
  */
 async function recordPlacements(tx: TTx, organizationId: string, now: Date): Promise<void> {
   // Syncs of one organization at once would both open rows for the same accounts.
@@ -221,10 +242,13 @@ async function recordPlacements(tx: TTx, organizationId: string, now: Date): Pro
     WHERE a."id" = p."accountId" AND p."validTo" IS NULL
       AND (p."organizationId" = ${organizationId} OR a."organizationId" = ${organizationId})
       AND (a."organizationId" <> p."organizationId" OR a."leftOrgAt" IS NOT NULL OR p."ouId" IS DISTINCT FROM a."ouId"
-           OR p."ouIdPath" IS DISTINCT FROM a."ouIdPath" OR p."ouPath" IS DISTINCT FROM o."path")`;
+           OR p."ouIdPath" IS DISTINCT FROM a."ouIdPath" OR p."ouPath" IS DISTINCT FROM o."path"
+           OR p."name" <> a."name" OR p."email" <> a."email" OR p."state" <> a."state" OR p."isManagement" <> a."isManagement")`;
   await tx.$executeRaw`
-    INSERT INTO "AccountPlacement" ("id", "organizationId", "accountId", "ouId", "ouIdPath", "ouPath", "validFrom")
-    SELECT gen_random_uuid(), a."organizationId", a."id", a."ouId", a."ouIdPath", o."path", ${now}::timestamptz
+    INSERT INTO "AccountPlacement" ("id", "organizationId", "accountId", "ouId", "ouIdPath", "ouPath", "name", "email", "state",
+                                    "isManagement", "validFrom")
+    SELECT gen_random_uuid(), a."organizationId", a."id", a."ouId", a."ouIdPath", o."path", a."name", a."email", a."state",
+           a."isManagement", ${now}::timestamptz
     FROM "Account" a LEFT JOIN "Ou" o ON o."id" = a."ouId"
     WHERE a."organizationId" = ${organizationId} AND a."leftOrgAt" IS NULL
       AND NOT EXISTS (SELECT 1 FROM "AccountPlacement" p WHERE p."accountId" = a."id" AND p."validTo" IS NULL)`;

@@ -7,6 +7,7 @@ import { createTestDatabase, type TTestDatabase } from "@/lib/db/test-db";
 import { listAccounts, type TListAccountsQueryInput } from "@/lib/inventory/list-accounts";
 import { FRESHNESS_HOURS, NOW, ORG_ID, OU, actorWith, seedOrganization, viewer } from "@/lib/inventory/list-accounts.fixtures";
 import { exportReport } from "./export-report";
+import { recordedExportRequest } from "./recorded-export-request";
 import { ACCOUNT_RULES } from "./report-rows-sql";
 import { flushAuditTrail } from "@/lib/audit/sequence";
 
@@ -279,6 +280,39 @@ describe("exportReport: recorded", () => {
     await flushAuditTrail(db.prisma);
     expect(await db.prisma.auditEvent.count({ where: { type: "report.exported" } })).toBe(eventsBefore);
     expect(pool.totalCount - pool.idleCount).toBe(0); // the cursor's connection went back
+  });
+});
+
+describe("exportReport: downloaded again", () => {
+  it("uses every recorded parameter, the freshness window included, whatever the configuration is now", async () => {
+    // eu-b's last snapshot is 72 h old: UNKNOWN with a 48 h window, NON_COMPLIANT with a 100 h one.
+    const first = await run({ kind: "accounts", format: "csv", asOf: hoursAgo(1).toISOString(), ouId: OU.prod });
+    const request = await recordedExportRequest({ actor: auditor, db: db.prisma, exportId: first.record.id });
+    expect(request).toEqual({
+      query: { kind: "accounts", format: "csv", asOf: hoursAgo(1).toISOString(), ouId: OU.prod },
+      freshnessHours: FRESHNESS_HOURS,
+      organizationId: ORG_ID,
+    });
+    const later = { actor: auditor, db: db.prisma, pool, now: new Date(NOW.getTime() + 86_400_000) };
+    const again = await exportReport({ ...later, ...request });
+    const body = Buffer.from(await new Response(again.stream).arrayBuffer());
+    expect(body.equals(first.body)).toBe(true);
+    expect((await again.recorded).sha256).toBe(first.record.sha256);
+    // With today's window instead of the recorded one the data would differ.
+    const other = await exportReport({ ...later, query: request.query, freshnessHours: 100 });
+    const otherBody = await new Response(other.stream).text();
+    expect(otherBody).not.toBe(first.text);
+    expect(otherBody).toMatch(/eu-b,eu-b@example\.com,Root\/Prod\/EU,ACTIVE,NON_COMPLIANT/);
+  });
+
+  it("refuses an id that is not a recorded export, and a viewer", async () => {
+    await expect(recordedExportRequest({ actor: auditor, db: db.prisma, exportId: "nope" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(recordedExportRequest({ actor: auditor, db: db.prisma, exportId: "00000000-0000-4000-8000-000000000000" })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+    await expect(recordedExportRequest({ actor: viewer, db: db.prisma, exportId: "00000000-0000-4000-8000-000000000000" })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
   });
 });
 

@@ -31,6 +31,8 @@ export type TExportReportOptions = {
   query: unknown;
   now: Date;
   freshnessHours: number;
+  /** A recorded export's organization (downloaded again); by default the last synced one. */
+  organizationId?: string;
   batchSize?: number;
 };
 

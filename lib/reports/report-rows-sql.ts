@@ -3,7 +3,7 @@
 // page filters, and expanded to one row per account rule. Read through a cursor (stream-query-rows),
 // each row an array of text values in the order RAW_COMPLIANCE / RAW_ACCOUNT name.
 import { Prisma } from "@/lib/db/generated/client";
-import { RULES } from "@/lib/inventory/compliance";
+import { BECAME_SCANNABLE_REASON, RULES, notScannableReason } from "@/lib/inventory/compliance";
 import { accountFilterConditions, effectiveStatusSql, freshnessCutoff, listQueryCtes } from "@/lib/inventory/list-accounts";
 import type { TReportFilters } from "./report-query";
 
@@ -54,50 +54,76 @@ export type TRawRow = readonly (string | null)[];
 
 const isoText = (column: Prisma.Sql) => Prisma.sql`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
+// notScannableReason's texts as SQL over a history row's state and isManagement, built from the
+// function itself so the two cannot differ.
+const STATE_MARK = "{state}";
+const MANAGEMENT_REASON = notScannableReason({ state: "ACTIVE", isManagement: true })!;
+const [STATE_REASON_BEFORE, STATE_REASON_AFTER] = notScannableReason({ state: STATE_MARK, isManagement: false })!.split(STATE_MARK);
+
 /**
  * Accounts as of `asOf`, with Account's column names so the Accounts page's filter conditions apply
- * unchanged. An account's denormalized status (what the Accounts page shows) is used while its latest
- * snapshot is not after asOf: then it is that snapshot's. Otherwise its last snapshot by asOf is
- * looked up (one index probe). Its OU (ouId, ouIdPath, and the path of names as "ouPathAt") is its
- * AccountPlacement row that held at asOf; before an account's first row (history kept since the
- * placements migration) the earliest row, and without any row the account's current OU.
+ * unchanged, every value from history (nothing a later sync or scan rewrites):
+ * - OU (ouId, ouIdPath, and the path of names as "ouPathAt"), name, email, state and whether it is
+ *   the management account: its AccountPlacement row that held at asOf; before an account's first
+ *   row (history kept since the placements migration) the earliest row, and without any row the
+ *   account's current values.
+ * - Status: NOT_APPLICABLE when that row says it could not be audited (management account, state not
+ *   ACTIVE; the reason as notScannableReason words it). Otherwise its last snapshot by asOf (one index
+ *   probe), unless the account became scannable again after that snapshot (a row by asOf that could
+ *   not be audited ended after it): then UNKNOWN, as the sync leaves it until the next scan. No
+ *   snapshot: UNKNOWN. lastScannedAt is that snapshot's time in every case, as on the account.
  * Members: joined by asOf, not left by then, and not between two placements (left and rejoined).
  */
 function membersAsOfSql(scope: TScope): Prisma.Sql {
   const t = scope.asOf;
-  const current = Prisma.sql`(acc."isManagement" OR ((ls."id" IS NULL OR ls."takenAt" <= ${t}::timestamptz)
-    AND (acc."status" <> 'NOT_APPLICABLE' OR acc."syncedAt" <= ${t}::timestamptz)))`;
-  const placed = (column: string) => {
+  const held = (column: string) => {
     const c = Prisma.raw(`"${column}"`);
     return Prisma.sql`CASE WHEN pl.found THEN pl.${c} WHEN pf.found THEN pf.${c} ELSE acc.${c} END`;
   };
   return Prisma.sql`
-    SELECT acc."id", acc."organizationId", ${placed("ouId")} AS "ouId", ${placed("ouIdPath")} AS "ouIdPath",
-           CASE WHEN pl.found THEN pl."ouPath" WHEN pf.found THEN pf."ouPath" END AS "ouPathAt",
-           acc."name", acc."email", acc."state", acc."isManagement",
-           CASE WHEN cur.v THEN acc."status" ELSE COALESCE(h."status", 'UNKNOWN') END AS "status",
-           CASE WHEN cur.v THEN acc."failingRules" ELSE COALESCE(h."failingRules", '{}') END AS "failingRules",
-           CASE WHEN cur.v THEN acc."lastScannedAt" ELSE h."takenAt" END AS "lastScannedAt",
-           CASE WHEN cur.v THEN acc."latestSnapshotId" ELSE h."id" END AS "snapshotId",
-           CASE WHEN cur.v THEN acc."statusReason" END AS "statusReason"
+    SELECT acc."id", acc."organizationId", v."ouId", v."ouIdPath", v."ouPathAt", v."name", v."email", v."state", v."isManagement",
+           CASE WHEN v.na THEN 'NOT_APPLICABLE' WHEN h."id" IS NULL OR sc.reset THEN 'UNKNOWN' ELSE h."status" END AS "status",
+           CASE WHEN v.na OR h."id" IS NULL OR sc.reset THEN '{}'::text[] ELSE h."failingRules" END AS "failingRules",
+           h."takenAt" AS "lastScannedAt", h."errorCode", h."errorMessage",
+           CASE WHEN v.na THEN (CASE WHEN v."isManagement" THEN ${MANAGEMENT_REASON}::text
+                                     ELSE ${STATE_REASON_BEFORE}::text || v."state" || ${STATE_REASON_AFTER}::text END)
+                WHEN sc.reset THEN ${BECAME_SCANNABLE_REASON}::text
+                WHEN h."status" = 'ERROR' THEN h."errorMessage" END AS "statusReason"
     FROM "Account" acc
-    LEFT JOIN "CredentialSnapshot" ls ON ls."id" = acc."latestSnapshotId"
-    CROSS JOIN LATERAL (SELECT ${current} AS v) cur
     LEFT JOIN LATERAL (
-      SELECT s."id", s."status", s."failingRules", s."takenAt" FROM "CredentialSnapshot" s
-      WHERE NOT cur.v AND s."accountId" = acc."id" AND s."takenAt" <= ${t}::timestamptz
-      ORDER BY s."takenAt" DESC LIMIT 1
-    ) h ON true
-    LEFT JOIN LATERAL (
-      SELECT true AS found, p."ouId", p."ouIdPath", p."ouPath", p."validTo" FROM "AccountPlacement" p
+      SELECT true AS found, p."ouId", p."ouIdPath", p."ouPath", p."name", p."email", p."state", p."isManagement",
+             p."validFrom", p."validTo"
+      FROM "AccountPlacement" p
       WHERE p."accountId" = acc."id" AND p."validFrom" <= ${t}::timestamptz
       ORDER BY p."validFrom" DESC LIMIT 1
     ) pl ON true
     LEFT JOIN LATERAL (
-      SELECT true AS found, p."ouId", p."ouIdPath", p."ouPath" FROM "AccountPlacement" p
+      SELECT true AS found, p."ouId", p."ouIdPath", p."ouPath", p."name", p."email", p."state", p."isManagement", p."validFrom"
+      FROM "AccountPlacement" p
       WHERE pl.found IS NULL AND p."accountId" = acc."id"
       ORDER BY p."validFrom" ASC LIMIT 1
     ) pf ON true
+    CROSS JOIN LATERAL (
+      SELECT ${held("ouId")} AS "ouId", ${held("ouIdPath")} AS "ouIdPath",
+             CASE WHEN pl.found THEN pl."ouPath" WHEN pf.found THEN pf."ouPath" END AS "ouPathAt",
+             ${held("name")} AS "name", ${held("email")} AS "email", ${held("state")} AS "state",
+             ${held("isManagement")} AS "isManagement",
+             (${held("isManagement")} OR ${held("state")} <> 'ACTIVE') AS na,
+             CASE WHEN pl.found THEN pl."validFrom" WHEN pf.found THEN pf."validFrom" END AS "heldFrom"
+    ) v
+    LEFT JOIN LATERAL (
+      SELECT s."id", s."status", s."failingRules", s."takenAt", s."errorCode", s."errorMessage" FROM "CredentialSnapshot" s
+      WHERE s."accountId" = acc."id" AND s."takenAt" <= ${t}::timestamptz
+      ORDER BY s."takenAt" DESC LIMIT 1
+    ) h ON true
+    -- Only probed when the snapshot is older than the row that held (a row that could not be audited
+    -- and ended after the snapshot must have ended by then).
+    LEFT JOIN LATERAL (
+      SELECT true AS reset FROM "AccountPlacement" p
+      WHERE NOT v.na AND h."takenAt" < v."heldFrom" AND p."accountId" = acc."id" AND p."validFrom" <= ${t}::timestamptz
+        AND (p."isManagement" OR p."state" <> 'ACTIVE') AND p."validTo" > h."takenAt"
+      LIMIT 1
+    ) sc ON true
     WHERE acc."organizationId" = (SELECT "id" FROM org)
       AND (acc."joinedAt" IS NULL OR acc."joinedAt" <= ${t}::timestamptz)
       AND (acc."leftOrgAt" IS NULL OR acc."leftOrgAt" > ${t}::timestamptz)
@@ -108,11 +134,9 @@ function filteredAccountsSql(scope: TScope): Prisma.Sql {
   const cutoff = freshnessCutoff(scope.asOf, scope.freshnessHours);
   const where = Prisma.join(accountFilterConditions(scope.filters, cutoff, { ouSubtree: "as-placed" }), " AND ");
   return Prisma.sql`
-    SELECT a.*, ${effectiveStatusSql(cutoff)} AS "effectiveStatus", COALESCE(a."ouPathAt", o."path") AS "ouPath",
-           sn."errorCode", sn."errorMessage"
+    SELECT a.*, ${effectiveStatusSql(cutoff)} AS "effectiveStatus", COALESCE(a."ouPathAt", o."path") AS "ouPath"
     FROM (${membersAsOfSql(scope)}) a
     LEFT JOIN "Ou" o ON o."id" = a."ouId"
-    LEFT JOIN "CredentialSnapshot" sn ON sn."id" = a."snapshotId"
     WHERE ${where}`;
 }
 

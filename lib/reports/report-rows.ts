@@ -2,8 +2,9 @@
 // organization rules become one. A row travels as its values in column order (TRowValues), built
 // and encoded while pg parses it, so no per-row object outlives its row. Pure functions: the same
 // input gives the same bytes.
-import { evaluateOrganization, getRule, type TOrgFeatures, type TRule } from "@/lib/inventory/compliance";
+import { evaluateOrganization, getRule, type TRule } from "@/lib/inventory/compliance";
 import { RAW_ACCOUNT, RAW_COMPLIANCE, ROW_STATUS_ORDER, type TRawRow, type TRowStatus } from "./report-rows-sql";
+import type { TReportOrganization } from "./resolve-report-scope";
 
 export type TComplianceRow = {
   accountId: string;
@@ -131,14 +132,11 @@ export function rowValues(row: TComplianceRow): TRowValues {
 }
 
 /**
- * The organization rules as rows. Their features are only known as last read: as of a time before
- * that read they are UNKNOWN (Rootwarden keeps no history of them).
+ * The organization rules as rows, from the organization's features as of the report's time (the last
+ * reading by then, resolve-report-scope.ts): UNKNOWN when none was taken by then.
  */
-export function organizationRows(
-  org: TOrgFeatures & { id: string; managementAccountId: string; featuresCheckedAt: Date | null },
-  asOf: Date,
-): TComplianceRow[] {
-  const known = org.featuresCheckedAt !== null && org.featuresCheckedAt.getTime() <= asOf.getTime();
+export function organizationRows(org: TReportOrganization, asOf: Date): TComplianceRow[] {
+  const known = org.featuresReadAt !== null && org.featuresReadAt.getTime() <= asOf.getTime();
   return evaluateOrganization(org)
     .map((res) => {
       const rule = getRule(res.ruleId) as TRule;
@@ -159,10 +157,10 @@ export function organizationRows(
               ? "Passed."
               : known
                 ? "Rootwarden could not read this feature (e.g. access denied)."
-                : "Not read by the as-of time: Rootwarden keeps only the last reading of the organization's features.",
+                : "No reading of the organization's features by the as-of time.",
         remediation: status === "FAIL" ? rule.remediation : "",
         references: rule.references.join("; "),
-        snapshotAt: known ? iso(org.featuresCheckedAt) : null,
+        snapshotAt: known ? iso(org.featuresReadAt) : null,
       };
     })
     .sort((a, b) => statusRank(a.status) - statusRank(b.status));

@@ -6,7 +6,11 @@ import { AppError } from "@/lib/errors";
 import type { TOrgFeatures } from "@/lib/inventory/compliance";
 import { ZReportQuery, type TReportQuery } from "./report-query";
 
-export type TReportOrganization = TOrgFeatures & { id: string; managementAccountId: string; featuresCheckedAt: Date | null };
+/**
+ * The organization with its features as of the report's time: the last OrganizationFeatureReading by
+ * then (featuresReadAt its time), or every feature null and featuresReadAt null when none was taken by then.
+ */
+export type TReportOrganization = TOrgFeatures & { id: string; managementAccountId: string; featuresReadAt: Date | null };
 
 export type TReportScope = {
   /** SYSTEM only for the scheduled report (the worker); people need reports.export. */
@@ -23,6 +27,8 @@ export async function resolveReportScope(options: {
   query: unknown;
   now: Date;
   freshnessHours: number;
+  /** The organization to report on (a recorded export's, downloaded again); by default the last synced one. */
+  organizationId?: string;
 }): Promise<TReportScope> {
   const actor: TCaller = options.actor === SYSTEM ? SYSTEM : checkedActor(options.actor);
   const parsed = ZReportQuery.safeParse(options.query);
@@ -35,18 +41,32 @@ export async function resolveReportScope(options: {
   if (asOf.getTime() > options.now.getTime()) {
     throw new AppError("BAD_REQUEST", `The as-of time ${asOf.toISOString()} is in the future; pick a time up to now.`);
   }
-  const organization = await options.db.organization.findFirst({
+  const org = await options.db.organization.findFirst({
+    where: options.organizationId ? { id: options.organizationId } : {},
     orderBy: [{ lastSyncedAt: { sort: "desc", nulls: "last" } }, { createdAt: "desc" }],
-    select: {
-      id: true,
-      managementAccountId: true,
-      trustedAccessIam: true,
-      rootCredentialsManagement: true,
-      rootSessions: true,
-      featuresCheckedAt: true,
-    },
+    select: { id: true, managementAccountId: true },
   });
-  if (!organization) throw new AppError("NOT_FOUND", "No organization has been synced yet; an admin runs an org sync first.");
+  if (!org) {
+    throw new AppError(
+      "NOT_FOUND",
+      options.organizationId
+        ? `Organization ${options.organizationId} is not in the inventory.`
+        : "No organization has been synced yet; an admin runs an org sync first.",
+    );
+  }
+  // The features as read by the as-of time, never the Organization row's latest reading.
+  const reading = await options.db.organizationFeatureReading.findFirst({
+    where: { organizationId: org.id, readAt: { lte: asOf } },
+    orderBy: [{ readAt: "desc" }, { id: "desc" }],
+    select: { readAt: true, trustedAccessIam: true, rootCredentialsManagement: true, rootSessions: true },
+  });
+  const organization: TReportOrganization = {
+    ...org,
+    trustedAccessIam: reading?.trustedAccessIam ?? null,
+    rootCredentialsManagement: reading?.rootCredentialsManagement ?? null,
+    rootSessions: reading?.rootSessions ?? null,
+    featuresReadAt: reading?.readAt ?? null,
+  };
   if (query.ouId) {
     const ou = await options.db.ou.findFirst({ where: { id: query.ouId, organizationId: organization.id }, select: { id: true } });
     if (!ou) throw new AppError("NOT_FOUND", `OU ${query.ouId} is not in the inventory; run an org sync or pick another OU.`);

@@ -1,6 +1,7 @@
 // Executing an approved organization set-up target: the one change through lib/aws/org-setup, and,
 // in the target's result transaction, the Organization row updated from the read-back (so the
-// Overview shows the new state at once) with an org.feature.enabled / org.feature.disabled event.
+// Overview shows the new state at once) and the read-back kept as an OrganizationFeatureReading
+// (reports as of a time), with an org.feature.enabled / org.feature.disabled event.
 import { appendAuditEvent } from "@/lib/audit/append";
 import { SYSTEM } from "@/lib/auth/actor";
 import type { TAwsContext } from "@/lib/aws/context";
@@ -38,17 +39,20 @@ export async function recordOrgSetupChange(
   const evidence = o.result.evidence as { before?: TOrgSetupState; after?: TOrgSetupState | null; awsRequestId?: string | null };
   const state = evidence.after ?? (o.result.status === "ALREADY_DONE" ? evidence.before : undefined);
   if (state && state.problems.length === 0) {
-    await tx.organization.updateMany({
+    const features = {
+      trustedAccessIam: state.trustedAccess,
+      rootCredentialsManagement: state.rootCredentialsManagement,
+      rootSessions: state.rootSessions,
+      delegatedAdminAccountId: state.delegatedAdminAccountId,
+    };
+    const updated = await tx.organization.updateMany({
       where: { id: o.organizationId },
-      data: {
-        ...(state.featureSet ? { featureSet: state.featureSet } : {}),
-        trustedAccessIam: state.trustedAccess,
-        rootCredentialsManagement: state.rootCredentialsManagement,
-        rootSessions: state.rootSessions,
-        delegatedAdminAccountId: state.delegatedAdminAccountId,
-        featuresCheckedAt: o.now,
-      },
+      data: { ...(state.featureSet ? { featureSet: state.featureSet } : {}), ...features, featuresCheckedAt: o.now },
     });
+    // A reading like a sync's, for reports as of a time (the Organization row keeps only the latest).
+    if (updated.count > 0) {
+      await tx.organizationFeatureReading.create({ data: { organizationId: o.organizationId, readAt: o.now, source: "org-setup", ...features } });
+    }
   }
   if (o.result.status !== "SUCCEEDED") return;
   await appendAuditEvent(tx, {

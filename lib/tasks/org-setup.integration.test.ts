@@ -131,6 +131,9 @@ describe("organization set-up through requests", () => {
       expect(target.evidence).toMatchObject({ verified: true, awsRequestId: expect.any(String) });
       expect(mutations() - before).toBe(1);
       expect((await org())[column]).toBe(true);
+      // The read-back is kept as a reading, at the Organization row's time (reports as of a time read it).
+      const reading = await f.db.prisma.organizationFeatureReading.findFirstOrThrow({ orderBy: [{ readAt: "desc" }, { id: "desc" }] });
+      expect(reading).toMatchObject({ source: "org-setup", [column]: true, readAt: (await org()).featuresCheckedAt });
       await flushAuditTrail(f.db.prisma);
       const events = await f.db.prisma.auditEvent.findMany({ where: { type: "org.feature.enabled" }, orderBy: { seq: "desc" }, take: 1 });
       expect(events[0]?.payload).toMatchObject({ requestId: request.id, feature, verified: true });

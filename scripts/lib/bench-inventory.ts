@@ -1,5 +1,5 @@
 // The benchmarks' inventory, seeded with set-based SQL: an OU tree about 3 levels deep, accounts
-// spread over it (with their placement history row) and one snapshot per account per day (about 40% keep a password, some keep keys),
+// spread over it (with their placement history row), the features' reading, and one snapshot per account per day (about 40% keep a password, some keep keys),
 // the latest denormalized onto each account and the trend's daily roll-up, as the scanner keeps them.
 import pg from "pg";
 import { SYSTEM } from "@/lib/auth/actor";
@@ -21,6 +21,12 @@ export async function seedBenchInventory(
          "rootCredentialsManagement", "rootSessions", "lastSyncedAt", "featuresCheckedAt", "updatedAt")
        VALUES ($1, $2, 'ALL', '100000000000', true, true, true, now(), now(), now())`,
       [ORG_ID, `arn:aws:organizations::100000000000:organization/${ORG_ID}`],
+    );
+    await client.query(
+      `INSERT INTO "OrganizationFeatureReading" ("id", "organizationId", "readAt", "source", "trustedAccessIam",
+         "rootCredentialsManagement", "rootSessions")
+       VALUES (gen_random_uuid(), $1, now(), 'org-sync', true, true, true)`,
+      [ORG_ID],
     );
 
     // A tree about 3 levels deep: 10 top-level OUs, each with children, each with grandchildren.
@@ -56,8 +62,10 @@ export async function seedBenchInventory(
 
     // Where each account sits, as the org sync records it (reports as of a time read it).
     await client.query(
-      `INSERT INTO "AccountPlacement" ("id", "organizationId", "accountId", "ouId", "ouIdPath", "ouPath", "validFrom")
-       SELECT gen_random_uuid(), a."organizationId", a."id", a."ouId", a."ouIdPath", o."path", now() - interval '400 days'
+      `INSERT INTO "AccountPlacement" ("id", "organizationId", "accountId", "ouId", "ouIdPath", "ouPath", "name", "email", "state",
+         "isManagement", "validFrom")
+       SELECT gen_random_uuid(), a."organizationId", a."id", a."ouId", a."ouIdPath", o."path", a."name", a."email", a."state",
+              a."isManagement", now() - interval '400 days'
        FROM "Account" a JOIN "Ou" o ON o."id" = a."ouId" WHERE a."organizationId" = $1`,
       [ORG_ID],
     );

@@ -51,7 +51,7 @@ export default async function ReportsPage() {
 
       <ScheduledReport status={schedule} now={now} canConfigure={canConfigure} />
 
-      <Card title={`Recent exports (${exports.length})`} note="Each export is recorded with its data's SHA-256. Downloading one again uses the same as-of time, filters and format; the same hash proves the same data.">
+      <Card title={`Recent exports (${exports.length})`} note="Each export is recorded with its data's SHA-256. Downloading one again uses what was recorded: as-of time, filters, format and freshness window; the same hash proves the same data.">
         {exports.length === 0 ? (
           <p className="px-3 py-2 text-sm text-slate-600">No exports yet.</p>
         ) : (
@@ -71,7 +71,6 @@ export default async function ReportsPage() {
               </thead>
               <tbody>
                 {exports.map((e) => {
-                  const params = new URLSearchParams({ format: e.format, kind: e.kind, asOf: e.asOf.toISOString(), ...e.filters });
                   const filters = Object.entries(e.filters).map(([k, v]) => `${k}=${v}`).join(", ");
                   return (
                     <tr key={e.id} className="border-t border-slate-100 align-top" data-testid="export-row">
@@ -87,7 +86,7 @@ export default async function ReportsPage() {
                         {e.sha256.slice(0, 16)}…
                       </td>
                       <td className="px-3 py-2">
-                        <a className={`${LINK} whitespace-nowrap`} download href={`/api/reports/compliance?${params.toString()}`}>
+                        <a className={`${LINK} whitespace-nowrap`} download href={`/api/reports/compliance?export=${e.id}`}>
                           Download again
                         </a>
                       </td>

@@ -1,5 +1,6 @@
-// GET /api/reports/compliance in-process against a real Postgres: downloads in each format, bad
-// input -> 400 with a readable message (never 500), and refusals for roles without reports.export.
+// GET /api/reports/compliance in-process against a real Postgres: downloads in each format, a
+// recorded export downloaded again, bad input -> 400 with a readable message (never 500), and
+// refusals for roles without reports.export.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TRole } from "@/lib/auth/roles";
 import { testSession } from "@/lib/auth/test-helpers";
@@ -60,6 +61,22 @@ describe("GET /api/reports/compliance", () => {
     const res = await get(query);
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { message: string } }).error.message).toContain(message);
+  });
+
+  it("downloads a recorded export again by its id: the recorded parameters, the same bytes", async () => {
+    const asOf = new Date(Date.now() - 3_600_000).toISOString();
+    const first = await get(`?format=jsonl&kind=accounts&q=eu&asOf=${asOf}`);
+    const body = await first.text();
+    await expect.poll(() => db.prisma.reportExport.count({ where: { format: "jsonl", kind: "accounts" } })).toBe(1);
+    const recorded = await db.prisma.reportExport.findFirstOrThrow({ where: { format: "jsonl", kind: "accounts" } });
+    // Other parameters next to export= are ignored.
+    const again = await get(`?export=${recorded.id}&format=csv&q=nothing`);
+    expect(again.status).toBe(200);
+    expect(again.headers.get("x-report-as-of")).toBe(asOf);
+    expect(again.headers.get("content-type")).toMatch(/^application\/jsonl/);
+    expect(await again.text()).toBe(body);
+    expect((await get("?export=00000000-0000-4000-8000-000000000000")).status).toBe(404);
+    expect((await get("?export=x")).status).toBe(400);
   });
 
   it("answers 404 for an OU that is not in the inventory", async () => {
