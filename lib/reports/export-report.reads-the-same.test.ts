@@ -128,9 +128,12 @@ describe("a report as of a time reads the same after the organization changed", 
       ["SUSPENDED", true],
     ]);
     const readings = await f.db.prisma.organizationFeatureReading.findMany({ orderBy: { readAt: "asc" } });
+    // Each sync's, and each manual full scan's look at the features at its start.
     expect(readings.map((r) => [r.source, r.rootCredentialsManagement])).toEqual([
       ["org-sync", true],
+      ["scan", true],
       ["org-sync", false],
+      ["scan", false],
     ]);
 
     const again = await allReports(T);
