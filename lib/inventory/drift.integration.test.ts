@@ -177,7 +177,9 @@ describe("drift between syncs", () => {
     const db = f.db.prisma;
     await control(f.sim, "POST", "/_sim/features", { rootSessions: false });
     try {
+      // pg-boss stamps its jobs with Postgres's clock; drift is stamped with the app's (the JS clock).
       const [{ t }] = await db.$queryRaw<{ t: Date }[]>`SELECT now() AS t`;
+      const since = new Date();
       const deliveryJobs = async () =>
         (await db.$queryRawUnsafe<{ n: number }[]>(
           `SELECT count(*)::int AS n FROM "${BOSS_SCHEMA}"."job" WHERE name = $1 AND singleton_key = 'now' AND created_on >= $2`,
@@ -188,7 +190,7 @@ describe("drift between syncs", () => {
       await queueOrgSync(worker.boss, { id: randomUUID(), requestedById: null });
       const row = await vi.waitFor(
         async () => {
-          const [r] = await drifts({ kind: "FEATURE_DISABLED", detectedAt: { gte: t } });
+          const [r] = await drifts({ kind: "FEATURE_DISABLED", detectedAt: { gte: since } });
           expect(r).toBeDefined();
           return r!;
         },

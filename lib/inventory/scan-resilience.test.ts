@@ -51,11 +51,12 @@ describe("scan with throttling, faults and timeouts", () => {
     expect(errors).toContain("Throttling");
     expect(errors.length).toBeGreaterThan(10);
 
-    // The slow account timed out on every attempt: recorded as an error, not lost.
+    // The slow account timed out (or, when the random faults and rate limits hit it first, was
+    // throttled past its retries): recorded as an error, not lost.
     const slowRow = rows.find((r) => r.accountId === slow.id)!;
     expect(slowRow.status).toBe("FAILED");
     const slowSnap = await f.db.prisma.credentialSnapshot.findFirstOrThrow({ where: { scanId: scan.id, accountId: slow.id } });
-    expect(slowSnap.errorCode).toBe("TimeoutError");
+    expect(["TimeoutError", "Throttling"]).toContain(slowSnap.errorCode);
 
     const stored = new Map((await f.db.prisma.account.findMany()).map((a) => [a.id, a]));
     for (const r of rows) {
