@@ -92,13 +92,17 @@ function readJson<T>(file: string): T | null {
   }
 }
 
-const firstLine = (message: string | undefined) =>
-  (message ?? "")
-    .replace(/\u001b\[[0-9;]*m/g, "")
-    .split("\n")
-    .map((l) => l.trim())
-    .find((l) => l.length > 0)
-    ?.slice(0, 300) ?? "";
+// A declaration, not a const: the steps above call it (through vitestFailures) before this line runs.
+function firstLine(message: string | undefined): string {
+  return (
+    (message ?? "")
+      .replace(/\u001b\[[0-9;]*m/g, "")
+      .split("\n")
+      .map((l) => l.trim())
+      .find((l) => l.length > 0)
+      ?.slice(0, 300) ?? ""
+  );
+}
 
 function vitestFailures(file: string): string[] {
   type TReport = { testResults?: { name: string; message?: string; assertionResults?: { fullName: string; status: string; failureMessages?: string[] }[] }[] };
