@@ -69,6 +69,9 @@ describe("parseJsonBody", () => {
       expect(error.message).toMatch(/lone UTF-16 surrogate/);
       expect(error.details).toEqual({ path });
     }
+    // Nesting deeper than the call stack is walked without overflowing it (was a RangeError, a 500).
+    const deep = await post(cookie, { body: `{"accountIds":["123456789012"],"x":${"[".repeat(200_000)}${"]".repeat(200_000)}}` });
+    expect(deep.status).toBe(201);
     // A well-formed pair (an emoji) is fine.
     expect((await post(cookie, { body: '{"accountIds":["123456789012"],"reason":"ok \\ud83d\\ude00"}' })).status).toBe(201);
   });

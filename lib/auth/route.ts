@@ -109,24 +109,28 @@ export async function parseJsonBody<S extends z.ZodType>(req: Request, schema: S
   return parsed.data;
 }
 
-/** The path of the first string (key or value) in a parsed JSON value that is not well-formed UTF-16, or null. */
-function findBadText(value: unknown, path: string): string | null {
-  if (typeof value === "string") return LONE_SURROGATE.test(value) ? path : null;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const bad = findBadText(value[i], path ? `${path}.${i}` : String(i));
-      if (bad !== null) return bad;
-    }
-    return null;
-  }
-  if (value && typeof value === "object") {
-    for (const [key, child] of Object.entries(value)) {
-      const badKey = LONE_SURROGATE.test(key);
-      const shownKey = badKey ? key.replace(LONE_SURROGATES, "\uFFFD") : key;
-      const childPath = path ? `${path}.${shownKey}` : shownKey;
-      if (badKey) return childPath;
-      const bad = findBadText(child, childPath);
-      if (bad !== null) return bad;
+/**
+ * The path of the first string (key or value) in a parsed JSON value that is not well-formed UTF-16,
+ * or null. Iterative, not recursive: JSON.parse accepts nesting far deeper than the call stack.
+ */
+function findBadText(value: unknown, rootPath: string): string | null {
+  const stack: [unknown, string][] = [[value, rootPath]];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === "string") {
+      if (LONE_SURROGATE.test(v)) return path;
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], path ? `${path}.${i}` : String(i)]);
+    } else if (v && typeof v === "object") {
+      const entries = Object.entries(v);
+      for (let k = entries.length - 1; k >= 0; k--) {
+        const [key, child] = entries[k]!;
+        const badKey = LONE_SURROGATE.test(key);
+        const shownKey = badKey ? key.replace(LONE_SURROGATES, "\uFFFD") : key;
+        const childPath = path ? `${path}.${shownKey}` : shownKey;
+        if (badKey) return childPath;
+        stack.push([child, childPath]);
+      }
     }
   }
   return null;
